@@ -1,0 +1,76 @@
+"""Demo accounts: one per role, with known passwords, for trying the platform.
+
+Other apps add their demo data in a ``demo.py`` with a ``load(stdout)``
+function; the ``demo_data`` command runs them all, each idempotent.
+"""
+
+import time
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import encrypt
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Role, User
+
+DEMO_PASSWORD = "denktank-demo-2026"
+# A fixed secret, so `demo_totp` and the browser tests compute the same codes.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: str
+    two_factor: bool = False
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("bestuur@denktank.test", "Marieke van den Berg", Role.BESTUUR, two_factor=True),
+    DemoAccount("werving@denktank.test", "Joost Hendriks", Role.WERVING, two_factor=True),
+    DemoAccount("deelnemer@denktank.test", "Sanne Visser", Role.DEELNEMER),
+    DemoAccount("kamerlid@denktank.test", "Thomas Bakker", Role.KAMERLID),
+]
+
+
+def current_totp_counter() -> int:
+    return int(time.time()) // 30
+
+
+def ensure_account(*, email: str, name: str, role: str, password: str, two_factor: bool = False) -> User:
+    """Create or update an active account with a verified address and a role.
+
+    Side effects: creates or updates the user, its allauth e-mail address,
+    its group membership and, with ``two_factor``, a TOTP authenticator with
+    the demo secret.
+    """
+    with transaction.atomic():
+        user, _ = User.objects.update_or_create(email=email, defaults={"name": name, "is_active": True})
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        if two_factor:
+            totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+            if totp is None:
+                TOTP.activate(user, DEMO_TOTP_SECRET)
+            else:
+                totp.data = {"secret": encrypt(DEMO_TOTP_SECRET)}
+                totp.save(update_fields=["data"])
+    return user
+
+
+def load(stdout) -> None:
+    for account in DEMO_ACCOUNTS:
+        ensure_account(
+            email=account.email,
+            name=account.name,
+            role=account.role,
+            password=DEMO_PASSWORD,
+            two_factor=account.two_factor,
+        )
+    stdout.write(f"Demo accounts ready ({len(DEMO_ACCOUNTS)}).")

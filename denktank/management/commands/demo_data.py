@@ -1,0 +1,24 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from denktank.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+# Order matters: later apps build on the accounts and data of earlier ones.
+DEMO_APPS = ["denktank", "sessions_app", "members", "documents"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data of every app (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        with translation.override("nl"):
+            for app in DEMO_APPS:
+                if find_spec(f"{app}.demo"):
+                    import_module(f"{app}.demo").load(self.stdout)
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for account in DEMO_ACCOUNTS:
+            extra = "  (two-factor: python manage.py demo_totp %s)" % account.email if account.two_factor else ""
+            self.stdout.write(f"  {account.role:<10} {account.email}{extra}")

@@ -1,0 +1,40 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .rules import requires_two_factor
+
+# Pages someone without two-factor may still reach: setting it up, leaving
+# and switching language.
+EXEMPT_URL_NAMES = {
+    "mfa_activate_totp",
+    "mfa_reauthenticate",
+    "account_reauthenticate",
+    "account_logout",
+    "set_language",
+}
+
+
+class RequireTwoFactorMiddleware:
+    """Send Bestuur and Werving to set up two-factor login before anything else.
+
+    allauth offers two-factor login but has no switch to require it per role.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or request.resolver_match.url_name in EXEMPT_URL_NAMES:
+            return None
+        if requires_two_factor(user) and not is_mfa_enabled(user):
+            messages.warning(
+                request, _("Your role gives access to personal data. Set up two-factor login before you continue.")
+            )
+            return redirect("mfa_activate_totp")
+        return None

@@ -1,0 +1,17 @@
+"""Logins and failed logins go into the audit log."""
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from . import audit
+
+
+@receiver(user_logged_in)
+def record_login(sender, request, user, **kwargs):
+    audit.record(action="login", actor=user, target=user, request=request)
+
+
+@receiver(user_login_failed)
+def record_failed_login(sender, credentials, request=None, **kwargs):
+    # Only the address that was tried: never the password.
+    audit.record(action="login.failed", request=request, email=str(credentials.get("email", ""))[:254])

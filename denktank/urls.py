@@ -1,0 +1,24 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from . import views
+
+# The admin logs in through allauth: rate limits and two-factor apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Denktank EZI"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("uitnodigen/", views.InviteView.as_view(), name="invite"),
+    path("uitnodiging/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation_accept"),
+    path("outbox/", views.OutboxView.as_view(), name="outbox"),
+    path("outbox/<int:pk>/opnieuw/", views.ResendMailView.as_view(), name="outbox_resend"),
+    path("logboek/", views.AuditLogView.as_view(), name="audit_log"),
+    path("account/", include("allauth.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
