@@ -38,7 +38,8 @@ class InviteForm(forms.Form):
                 validate_email(email)
             except ValidationError:
                 errors.append(
-                    _("Line %(number)d: “%(email)s” is not a valid e-mail address.") % {"number": number, "email": email}
+                    _("Line %(number)d: “%(email)s” is not a valid e-mail address.")
+                    % {"number": number, "email": email}
                 )
                 continue
             invitees.append(Invitee(name=name[:150], email=email.lower()))
@@ -61,7 +62,9 @@ class InviteForm(forms.Form):
         emails = [invitee.email for invitee in invitees]
         duplicates = sorted({email for email in emails if emails.count(email) > 1})
         if duplicates:
-            raise ValidationError(_("These addresses appear more than once: %(emails)s") % {"emails": ", ".join(duplicates)})
+            raise ValidationError(
+                _("These addresses appear more than once: %(emails)s") % {"emails": ", ".join(duplicates)}
+            )
         cleaned["invitees"] = invitees
         return cleaned
 

@@ -1,6 +1,9 @@
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .rules import requires_two_factor
@@ -38,3 +41,18 @@ class RequireTwoFactorMiddleware:
             )
             return redirect("mfa_activate_totp")
         return None
+
+
+class DutchFirstLocaleMiddleware(LocaleMiddleware):
+    """Speak Dutch unless the visitor picked another language with the switch.
+
+    The browser's Accept-Language is ignored on purpose: the think tank
+    works in Dutch, also for people whose browser is set to English.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -46,9 +46,7 @@ class InviteView(PermissionMixin, FormView):
         )
         messages.success(
             self.request,
-            ngettext(
-                "One invitation is on its way.", "%(count)d invitations are on their way.", len(invitations)
-            )
+            ngettext("One invitation is on its way.", "%(count)d invitations are on their way.", len(invitations))
             % {"count": len(invitations)},
         )
         return redirect("invite")

@@ -18,7 +18,7 @@ class Command(BaseCommand):
             for app in DEMO_APPS:
                 if find_spec(f"{app}.demo"):
                     import_module(f"{app}.demo").load(self.stdout)
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
-            extra = "  (two-factor: python manage.py demo_totp %s)" % account.email if account.two_factor else ""
+            extra = f"  (two-factor: python manage.py demo_totp {account.email})" if account.two_factor else ""
             self.stdout.write(f"  {account.role:<10} {account.email}{extra}")

@@ -1,0 +1,133 @@
+import re
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+from django.utils import timezone
+
+from denktank import services
+from denktank.exceptions import InvitationExpired, InvitationUsed
+from denktank.models import AuditEntry, Invitation, OutgoingMail, Role, User
+
+
+def invitation_token(mail: OutgoingMail) -> str:
+    return re.search(r"/uitnodiging/([^/]+)/", mail.body_text).group(1)
+
+
+def test_invite_person_creates_account_role_and_mail(db, board_user):
+    services.invite_person(name="Anna de Vries", email="Anna@Example.nl", role=Role.DEELNEMER, invited_by=board_user)
+
+    user = User.objects.get(email="anna@example.nl")
+    assert (user.name, sorted(user.roles), user.has_usable_password()) == ("Anna de Vries", ["Deelnemer"], False)
+    mail = OutgoingMail.objects.get(to="anna@example.nl")
+    assert mail.subject == "[Denktank] Je uitnodiging voor de denktank Vrijheid, Werk en AI"
+    assert "Beste Anna de Vries," in mail.body_text
+    assert AuditEntry.objects.filter(action="invitation.sent", actor=board_user, target_id=str(user.pk)).count() == 1
+
+
+def test_invitation_link_works_once(client, board_user):
+    services.invite_person(name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    url = reverse("invitation_accept", kwargs={"token": invitation_token(OutgoingMail.objects.get())})
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"password1": "Vrijheid-en-werk-2026", "password2": "Vrijheid-en-werk-2026"})
+    assert response.url == reverse("home")
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="anna@example.nl").pk)
+    assert EmailAddress.objects.get(email="anna@example.nl").verified is True
+
+    client.logout()
+    second = client.get(url)
+    assert second.status_code == 410
+    assert "Deze uitnodigingslink is al gebruikt." in second.content.decode()
+
+
+def test_accept_invitation_twice_raises_used(db, board_user):
+    services.invite_person(name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    token = invitation_token(OutgoingMail.objects.get())
+    services.accept_invitation(token=token, password="Vrijheid-en-werk-2026")
+
+    with pytest.raises(InvitationUsed):
+        services.accept_invitation(token=token, password="Ander-wachtwoord-2026")
+    assert User.objects.get(email="anna@example.nl").check_password("Vrijheid-en-werk-2026")
+
+
+def test_expired_invitation_is_refused(client, board_user):
+    services.invite_person(name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    token = invitation_token(OutgoingMail.objects.get())
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    with pytest.raises(InvitationExpired):
+        services.accept_invitation(token=token, password="Vrijheid-en-werk-2026")
+    response = client.get(reverse("invitation_accept", kwargs={"token": token}))
+    assert response.status_code == 410
+    assert "Deze uitnodigingslink is verlopen." in response.content.decode()
+    assert not User.objects.get(email="anna@example.nl").has_usable_password()
+
+
+def test_unknown_token_is_refused(client, db):
+    response = client.get(reverse("invitation_accept", kwargs={"token": "verzonnen"}))
+
+    assert response.status_code == 410
+    assert "Deze uitnodigingslink is niet geldig." in response.content.decode()
+
+
+def test_new_invitation_replaces_the_old_link(db, board_user):
+    services.invite_person(name="Anna", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    old_token = invitation_token(OutgoingMail.objects.get())
+    services.invite_person(name="Anna", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+
+    with pytest.raises(InvitationExpired):
+        services.get_invitation(token=old_token)
+    assert Invitation.objects.count() == 2
+
+
+def test_weak_password_is_refused_with_a_message(client, board_user):
+    services.invite_person(name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    url = reverse("invitation_accept", kwargs={"token": invitation_token(OutgoingMail.objects.get())})
+
+    response = client.post(url, {"password1": "kort", "password2": "kort"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["password1"]
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_board_invites_a_pasted_list(client_for, board_user):
+    client = client_for(board_user)
+
+    response = client.post(
+        reverse("invite"),
+        {"role": Role.KAMERLID, "people": "Karin Kamer, karin@example.nl\nPiet Plein;piet@example.nl\n\n"},
+    )
+
+    assert response.status_code == 302
+    assert sorted(User.objects.filter(groups__name="Kamerlid").values_list("email", flat=True)) == [
+        "karin@example.nl",
+        "piet@example.nl",
+    ]
+    assert OutgoingMail.objects.count() == 2
+
+
+def test_pasted_list_with_an_error_invites_nobody(client_for, board_user):
+    client = client_for(board_user)
+
+    response = client.post(
+        reverse("invite"), {"role": Role.DEELNEMER, "people": "Karin Kamer, karin@example.nl\nPiet zonder adres"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["people"] == ["Regel 2: vul een naam en een e-mailadres in."]
+    assert not User.objects.filter(email="karin@example.nl").exists()
+    assert OutgoingMail.objects.count() == 0
+
+
+@pytest.mark.parametrize("fixture", ["recruiter_user", "member_user", "mp_user"])
+def test_only_the_board_invites(client_for, request, fixture):
+    client = client_for(request.getfixturevalue(fixture))
+
+    response = client.post(reverse("invite"), {"role": Role.BESTUUR, "name": "Indringer", "email": "x@example.nl"})
+
+    assert response.status_code == 403
+    assert "Geen toegang" in response.content.decode()
+    assert not User.objects.filter(email="x@example.nl").exists()
