@@ -121,3 +121,15 @@ def test_login_rate_limit_blocks_after_repeated_failures(client, member_user):
 
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
+
+
+def test_email_change_waits_for_verification_of_the_new_address(client_for, member_user):
+    client = client_for(member_user)
+
+    client.post(reverse("account_email"), {"action_add": "", "email": "nieuw@example.nl"})
+
+    member_user.refresh_from_db()
+    assert member_user.email == "deelnemer@example.nl"
+    row = OutgoingMail.objects.get()
+    assert row.to == "nieuw@example.nl"
+    assert "/account/confirm-email/" in row.body_text
