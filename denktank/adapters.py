@@ -14,12 +14,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def send_mail(self, template_prefix, email, context_data):
-        """Send allauth's mails (password reset, e-mail verification) through the outbox."""
+        """Send allauth's mails (password reset, e-mail verification) through the outbox.
+
+        Every one of them carries a login secret (a reset or confirmation link,
+        a code), so each is marked sensitive.
+        """
         request = context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context_data}
         message = self.render_mail(template_prefix, email, ctx)
         html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
-        queue_mail(to=email, subject=message.subject, body_text=message.body, body_html=html)
+        queue_mail(to=email, subject=message.subject, body_text=message.body, body_html=html, sensitive=True)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -26,8 +26,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(OutgoingMail)
 class OutgoingMailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "to", "status", "attempts", "created_at", "sent_at"]
-    list_filter = ["status"]
+    list_display = ["subject", "to", "status", "sensitive", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "sensitive"]
     readonly_fields = [field.name for field in OutgoingMail._meta.fields]
 
 

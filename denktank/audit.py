@@ -1,6 +1,8 @@
 """The audit log: one helper that every app calls to say who did what."""
 
+from allauth.account.adapter import get_adapter
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from .models import AuditEntry
@@ -10,7 +12,8 @@ def record(*, action: str, actor=None, target: models.Model | None = None, reque
     """Write one audit entry.
 
     ``actor`` defaults to the request's user; the client address comes from
-    the request when there is one.
+    the request when there is one, found the way allauth finds it for its
+    rate limits (behind ``ALLAUTH_TRUSTED_PROXY_COUNT`` proxies).
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
@@ -21,5 +24,12 @@ def record(*, action: str, actor=None, target: models.Model | None = None, reque
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
         data=data,
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
     )
+
+
+def client_ip(request) -> str | None:
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from .rules import requires_two_factor
 
 # Pages someone without two-factor may still reach: setting it up, leaving
-# and switching language.
-EXEMPT_URL_NAMES = {
+# and switching language. Matched on the full view name, so a page of the
+# same name in another app's namespace is not exempt (allauth's names have
+# no namespace).
+EXEMPT_VIEW_NAMES = {
     "mfa_activate_totp",
     "mfa_reauthenticate",
     "account_reauthenticate",
@@ -33,7 +35,7 @@ class RequireTwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or request.resolver_match.url_name in EXEMPT_URL_NAMES:
+        if not user.is_authenticated or request.resolver_match.view_name in EXEMPT_VIEW_NAMES:
             return None
         if requires_two_factor(user) and not is_mfa_enabled(user):
             messages.warning(

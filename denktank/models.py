@@ -117,6 +117,9 @@ class OutgoingMail(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    # Contains a login secret (invitation or password-reset link): the body
+    # is replaced by a placeholder once sent, and the board cannot resend it.
+    sensitive = models.BooleanField(_("contains a login link"), default=False)
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -4,27 +4,48 @@ A mail is a row written in the caller's transaction, so a change that rolls
 back takes its mails with it. Sending happens after commit, in a Celery task
 that locks the row and only sends what is still queued: a task that runs
 twice, or a sweep that races the task, sends nothing twice.
+
+Mails that carry a login secret (invitation links, password-reset links) are
+marked ``sensitive``: once sent, their body is replaced by a placeholder, and
+the board cannot send a copy of them (it invites the person again instead).
 """
 
+import enum
 import logging
 import smtplib
-import socket
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .exceptions import DomainError
 from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
-# Errors after which trying again later may succeed: the server is away or
-# answers with a 4xx code. Everything else (5xx, refused recipients) is final.
-TEMPORARY_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, ConnectionError)
+Status = OutgoingMail.Status
+
+# What a sent mail with a login secret keeps of its body.
+SENSITIVE_BODY_REMOVED = _("Removed after sending: this mail contained a personal login link.")
+
+
+class SensitiveMailNotResendable(DomainError):
+    message = _("This mail contained a personal login link and cannot be sent again. Invite the person again instead.")
+
+
+class Outcome(enum.Enum):
+    """What an error while sending says about the mail."""
+
+    TEMPORARY = "temporary"  # not accepted; trying again later may work
+    PERMANENT = "permanent"  # not accepted; trying again will not help
+    UNKNOWN = "unknown"  # the server may have accepted it: never retried automatically
 
 
 def queue_mail(
@@ -35,6 +56,7 @@ def queue_mail(
     body_html: str = "",
     attachments: list[dict] | None = None,
     idempotency_key: str | None = None,
+    sensitive: bool = False,
 ) -> OutgoingMail:
     """Write a mail to the outbox and send it once the transaction commits.
 
@@ -42,7 +64,10 @@ def queue_mail(
     on commit. With an ``idempotency_key`` that is already in the outbox, the
     existing row is returned and nothing new is queued.
     ``attachments`` is a list of ``{"filename", "content", "mimetype"}`` with
-    text content (calendar files).
+    text content (calendar files). ``sensitive`` marks a mail with a login
+    secret: its body is removed once it is sent, and it cannot be resent.
+    If the broker is down after commit, the error is logged, not raised: the
+    sweep sends the mail after the grace period.
     """
     from .tasks import send_mail_task
 
@@ -55,11 +80,12 @@ def queue_mail(
             "body_text": body_text,
             "body_html": body_html,
             "attachments": attachments or [],
+            "sensitive": sensitive,
             "next_attempt_at": timezone.now() + timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS),
         },
     )
     if created:
-        transaction.on_commit(lambda: send_mail_task.delay(mail.pk))
+        transaction.on_commit(lambda: send_mail_task.delay(mail.pk), robust=True)
     return mail
 
 
@@ -80,6 +106,7 @@ def queue_templated_mail(
     context: dict,
     idempotency_key: str | None = None,
     attachments: list[dict] | None = None,
+    sensitive: bool = False,
 ) -> OutgoingMail:
     """Render a mail from templates (in Dutch) and write it to the outbox."""
     subject, text, html = render_mail(template, context)
@@ -90,6 +117,7 @@ def queue_templated_mail(
         body_html=html,
         attachments=attachments,
         idempotency_key=idempotency_key,
+        sensitive=sensitive,
     )
 
 
@@ -97,28 +125,49 @@ def deliver_mail(*, mail_id: int) -> OutgoingMail | None:
     """Send one queued mail.
 
     Side effects: moves the row queued → sending (committed before the SMTP
-    conversation, so a second worker skips it) → sent, failed, or back to
-    queued with a later ``next_attempt_at`` after a temporary error.
+    conversation, so a second worker skips it) → sent, failed, unknown, or
+    back to queued with a later ``next_attempt_at`` after a temporary error.
+    Every write after the claim only applies while the row is still
+    "sending": a row the sweep marked unknown in the meantime stays unknown.
     Returns None when the mail is not (or no longer) queued.
     """
     with transaction.atomic():
         mail = OutgoingMail.objects.select_for_update(skip_locked=True).filter(pk=mail_id).first()
-        if mail is None or mail.status != OutgoingMail.Status.QUEUED:
+        if mail is None or mail.status != Status.QUEUED:
             return None
-        mail.status = OutgoingMail.Status.SENDING
+        mail.status = Status.SENDING
         mail.attempts += 1
         mail.sending_started_at = timezone.now()
         mail.save(update_fields=["status", "attempts", "sending_started_at"])
 
     try:
-        _build_message(mail).send()
+        message = _build_message(mail)
+        message.message()  # header validation: a broken mail stays broken
     except Exception as exc:
-        _record_failure(mail, exc)
+        _record_failure(mail, exc, Outcome.PERMANENT)
+        return mail
+    connection = None
+    try:
+        # Nothing has left yet: any error here (DNS, refused connection,
+        # TLS, login) is worth another try later.
+        connection = get_connection()
+        connection.open()
+    except Exception as exc:
+        _record_failure(mail, exc, Outcome.TEMPORARY)
+        if connection is not None:
+            _close_quietly(connection, mail)
+        return mail
+    try:
+        sent = connection.send_messages([message])
+    except Exception as exc:
+        _record_failure(mail, exc, send_error_outcome(exc))
     else:
-        mail.status = OutgoingMail.Status.SENT
-        mail.sent_at = timezone.now()
-        mail.last_error = ""
-        mail.save(update_fields=["status", "sent_at", "last_error"])
+        if sent:
+            _record_sent(mail)
+        else:
+            _record_failure(mail, RuntimeError("the mail backend accepted no message"), Outcome.PERMANENT)
+    finally:
+        _close_quietly(connection, mail)
     return mail
 
 
@@ -137,23 +186,66 @@ def _build_message(mail: OutgoingMail) -> EmailMultiAlternatives:
     return message
 
 
-def is_temporary(exc: Exception) -> bool:
+def send_error_outcome(exc: Exception) -> Outcome:
+    """Classify an error raised while sending over an open connection."""
     if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, TEMPORARY_ERRORS)
+        return Outcome.TEMPORARY if 400 <= exc.smtp_code < 500 else Outcome.PERMANENT
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return Outcome.TEMPORARY if codes and all(400 <= code < 500 for code in codes) else Outcome.PERMANENT
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return Outcome.UNKNOWN
+    if isinstance(exc, smtplib.SMTPException):
+        return Outcome.PERMANENT
+    if isinstance(exc, OSError):
+        # Timeout or dropped connection mid-conversation: the server may
+        # already have accepted the mail.
+        return Outcome.UNKNOWN
+    return Outcome.PERMANENT
 
 
-def _record_failure(mail: OutgoingMail, exc: Exception) -> None:
-    mail.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if is_temporary(exc) and mail.attempts < settings.OUTBOX_MAX_ATTEMPTS:
-        # Back off 1, 2, 4, 8 minutes; the periodic sweep picks it up again.
-        mail.status = OutgoingMail.Status.QUEUED
-        mail.next_attempt_at = timezone.now() + timedelta(minutes=2 ** (mail.attempts - 1))
-        logger.warning("Temporary error sending mail %s, retrying later: %s", mail.pk, exc)
+def _finish(mail: OutgoingMail, **fields) -> bool:
+    """Write the result of a delivery, only if the row is still "sending"."""
+    updated = OutgoingMail.objects.filter(pk=mail.pk, status=Status.SENDING).update(**fields)
+    if updated:
+        for name, value in fields.items():
+            setattr(mail, name, value)
     else:
-        mail.status = OutgoingMail.Status.FAILED
+        mail.refresh_from_db()
+        logger.warning("Mail %s is no longer sending (now %s); result not recorded: %s", mail.pk, mail.status, fields)
+    return bool(updated)
+
+
+def _record_sent(mail: OutgoingMail) -> None:
+    fields = {"status": Status.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if mail.sensitive:
+        with translation.override(settings.LANGUAGE_CODE):
+            placeholder = gettext(SENSITIVE_BODY_REMOVED)
+        fields["body_text"] = placeholder
+        fields["body_html"] = format_html("<p>{}</p>", placeholder) if mail.body_html else ""
+    _finish(mail, **fields)
+
+
+def _record_failure(mail: OutgoingMail, exc: Exception, outcome: Outcome) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if outcome is Outcome.TEMPORARY and mail.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        # Back off 1, 2, 4, 8 minutes; the periodic sweep picks it up again.
+        next_attempt_at = timezone.now() + timedelta(minutes=2 ** (mail.attempts - 1))
+        if _finish(mail, status=Status.QUEUED, last_error=error, next_attempt_at=next_attempt_at):
+            logger.warning("Temporary error sending mail %s, retrying later: %s", mail.pk, exc)
+    elif outcome is Outcome.UNKNOWN:
+        if _finish(mail, status=Status.UNKNOWN, last_error=error):
+            logger.error("Sending mail %s broke off; it may or may not have arrived: %s", mail.pk, exc)
+    elif _finish(mail, status=Status.FAILED, last_error=error):
         logger.error("Sending mail %s failed: %s", mail.pk, exc)
-    mail.save(update_fields=["status", "last_error", "next_attempt_at"])
+
+
+def _close_quietly(connection, mail: OutgoingMail) -> None:
+    try:
+        connection.close()
+    except Exception as exc:
+        # The result is already recorded; a failing QUIT changes nothing.
+        logger.warning("Closing the mail connection after mail %s failed: %s", mail.pk, exc)
 
 
 def sweep_outbox(*, now=None) -> dict[str, int]:
@@ -165,15 +257,15 @@ def sweep_outbox(*, now=None) -> dict[str, int]:
     """
     now = now or timezone.now()
     stuck_before = now - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS)
-    unknown = OutgoingMail.objects.filter(
-        status=OutgoingMail.Status.SENDING, sending_started_at__lt=stuck_before
-    ).update(status=OutgoingMail.Status.UNKNOWN)
+    unknown = OutgoingMail.objects.filter(status=Status.SENDING, sending_started_at__lt=stuck_before).update(
+        status=Status.UNKNOWN
+    )
     due = list(
-        OutgoingMail.objects.filter(status=OutgoingMail.Status.QUEUED, next_attempt_at__lte=now)
+        OutgoingMail.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:200]
     )
-    sent = sum(1 for pk in due if (m := deliver_mail(mail_id=pk)) and m.status == OutgoingMail.Status.SENT)
+    sent = sum(1 for pk in due if (m := deliver_mail(mail_id=pk)) and m.status == Status.SENT)
     return {"due": len(due), "sent": sent, "unknown": unknown}
 
 
@@ -181,9 +273,14 @@ def resend_mail(*, mail: OutgoingMail, actor) -> OutgoingMail:
     """Queue a copy of a mail as a new outbox row (the board's manual resend).
 
     Side effects: creates a new ``OutgoingMail`` linked to the original and
-    writes an audit entry.
+    writes an audit entry. Raises ``SensitiveMailNotResendable`` for a mail
+    with a login secret: its body is gone once sent, and an old link should
+    not travel again; the board invites the person again instead.
     """
     from . import audit
+
+    if mail.sensitive:
+        raise SensitiveMailNotResendable
 
     copy = queue_mail(
         to=mail.to,

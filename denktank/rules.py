@@ -12,10 +12,9 @@ is_mp = rules.is_group_member(Role.KAMERLID)
 has_any_role = is_board | is_recruiter | is_member | is_mp
 
 
-@rules.predicate
-def requires_two_factor(user) -> bool:
-    """Bestuur and Werving handle personal data: they must use two-factor login."""
-    return is_recruiter(user)
+# Bestuur, Werving and everyone who can open the admin site handle personal
+# data: they must use two-factor login.
+requires_two_factor = is_recruiter | rules.is_staff | rules.is_superuser
 
 
 rules.add_perm("denktank.invite_people", is_board)

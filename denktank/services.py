@@ -63,6 +63,7 @@ def invite_person(*, name: str, email: str, role: str, invited_by: User | None) 
                 "expires_at": invitation.expires_at,
             },
             idempotency_key=f"invitation:{invitation.pk}",
+            sensitive=True,
         )
         audit.record(action="invitation.sent", actor=invited_by, target=user, role=role)
     return invitation
@@ -88,7 +89,9 @@ def get_invitation(*, token: str) -> Invitation:
 
 
 def _check_usable(invitation: Invitation | None) -> None:
-    if invitation is None:
+    # A deactivated account stays deactivated: an old or new link does not
+    # bring it back (the admin reactivates it on purpose).
+    if invitation is None or not invitation.user.is_active:
         raise InvitationInvalid
     if invitation.accepted_at is not None:
         raise InvitationUsed
@@ -110,8 +113,7 @@ def accept_invitation(*, token: str, password: str) -> User:
         _check_usable(invitation)
         user = invitation.user
         user.set_password(password)
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
+        user.save(update_fields=["password"])
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         address, _ = EmailAddress.objects.get_or_create(user=user, email=user.email)

@@ -1,3 +1,4 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -74,6 +75,14 @@ class AcceptInvitationView(View):
             user = services.accept_invitation(token=token, password=form.cleaned_data["password1"])
         except DomainError as error:
             return render(request, "denktank/invitation_invalid.html", {"error": error.message}, status=410)
+        if is_mfa_enabled(user):
+            # A link in a mail must not bypass two-factor login: whoever holds
+            # a re-invitation of someone with an authenticator still has to
+            # pass the normal login with a code.
+            messages.success(
+                request, _("Your password is set. Log in with your e-mail address, password and two-factor code.")
+            )
+            return redirect("account_login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome, %(name)s. Your password is set.") % {"name": user.get_short_name()})
         return redirect("home")
@@ -89,7 +98,7 @@ class OutboxView(PermissionMixin, ListView):
 
     def get_queryset(self):
         queryset = OutgoingMail.objects.only(
-            "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at", "resent_from_id"
+            "to", "subject", "status", "attempts", "last_error", "created_at", "sent_at", "resent_from_id", "sensitive"
         )
         status = self.request.GET.get("status")
         if status in OutgoingMail.Status.values:
@@ -111,7 +120,11 @@ class ResendMailView(PermissionMixin, View):
 
     def post(self, request, pk):
         mail = get_object_or_404(OutgoingMail, pk=pk)
-        copy = outbox.resend_mail(mail=mail, actor=request.user)
+        try:
+            copy = outbox.resend_mail(mail=mail, actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("outbox")
         messages.success(request, _("A new copy of the mail to %(to)s is queued.") % {"to": copy.to})
         return redirect("outbox")
 

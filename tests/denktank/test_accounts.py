@@ -4,11 +4,15 @@ from allauth.mfa.totp.forms import DeactivateTOTPForm
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
+from denktank import rules
 from denktank.demo import DEMO_TOTP_SECRET, current_totp_counter
 from denktank.models import AuditEntry, OutgoingMail, User
+from denktank.outbox import SENSITIVE_BODY_REMOVED
 
 from ..conftest import PASSWORD
+from ..factories import UserFactory
 
 
 def totp_code():
@@ -107,10 +111,59 @@ def test_password_reset_mail_goes_through_the_outbox(client, member_user, django
         client.post(reverse("account_reset_password"), {"email": "deelnemer@example.nl"})
 
     row = OutgoingMail.objects.get()
-    assert row.to == "deelnemer@example.nl"
-    assert row.status == OutgoingMail.Status.SENT
-    assert "/account/password/reset/key/" in row.body_text
+    assert (row.to, row.status, row.sensitive) == ("deelnemer@example.nl", OutgoingMail.Status.SENT, True)
     assert len(mail.outbox) == 1
+    assert "/account/password/reset/key/" in mail.outbox[0].body
+    # The reset link left with the mail; the outbox keeps only a placeholder.
+    with translation.override("nl"):
+        placeholder = str(SENSITIVE_BODY_REMOVED)
+    assert (row.body_text, row.body_html) == (placeholder, "")
+
+
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_staff_and_superusers_without_a_role_must_set_up_two_factor(client_for, db, flag):
+    user = UserFactory(**{flag: True})
+    client = client_for(user)
+
+    response = client.get(reverse("home"))
+
+    assert rules.requires_two_factor(user) is True
+    assert (response.status_code, response.url) == (302, reverse("mfa_activate_totp"))
+
+
+def test_email_management_is_rate_limited_with_our_limit(client_for, member_user):
+    client = client_for(member_user)
+
+    statuses = [
+        client.post(reverse("account_email"), {"action_add": "", "email": f"nieuw{n}@example.nl"}).status_code
+        for n in range(6)
+    ]
+
+    # Our limit is 5 a minute (allauth's own default is 10).
+    assert statuses[5] == 429
+    assert len(set(statuses[:5]) - {200, 302}) == 0
+
+
+def test_audit_log_takes_the_client_address_behind_a_trusted_proxy(client, member_user, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    client.post(
+        reverse("account_login"),
+        {"login": "deelnemer@example.nl", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+
+    assert AuditEntry.objects.get(action="login").ip_address == "203.0.113.7"
+
+
+def test_audit_log_ignores_forwarded_for_without_a_trusted_proxy(client, member_user):
+    client.post(
+        reverse("account_login"),
+        {"login": "deelnemer@example.nl", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+
+    assert AuditEntry.objects.get(action="login").ip_address == "127.0.0.1"
 
 
 def test_login_rate_limit_blocks_after_repeated_failures(client, member_user):

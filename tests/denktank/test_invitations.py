@@ -3,11 +3,15 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation.template import templatize
 
-from denktank import services
-from denktank.exceptions import InvitationExpired, InvitationUsed
+from denktank import outbox, services
+from denktank.exceptions import InvitationExpired, InvitationInvalid, InvitationUsed
 from denktank.models import AuditEntry, Invitation, OutgoingMail, Role, User
 
 
@@ -131,3 +135,70 @@ def test_only_the_board_invites(client_for, request, fixture):
     assert response.status_code == 403
     assert "Geen toegang" in response.content.decode()
     assert not User.objects.filter(email="x@example.nl").exists()
+
+
+def test_reinvited_user_with_two_factor_must_log_in_with_a_code(client, board_user, recruiter_user):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    services.invite_person(name="Wim", email="werving@example.nl", role=Role.WERVING, invited_by=board_user)
+    url = reverse("invitation_accept", kwargs={"token": invitation_token(OutgoingMail.objects.get())})
+
+    response = client.post(url, {"password1": "Vrijheid-en-werk-2026", "password2": "Vrijheid-en-werk-2026"})
+
+    assert response.url == reverse("account_login")
+    assert "_auth_user_id" not in client.session
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Your password is set. Log in with your e-mail address, password and two-factor code."
+    ]
+    recruiter_user.refresh_from_db()
+    assert recruiter_user.check_password("Vrijheid-en-werk-2026")
+    assert Invitation.objects.get().accepted_at is not None
+
+
+def test_invitation_of_a_deactivated_user_is_refused(client, board_user):
+    services.invite_person(name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+    token = invitation_token(OutgoingMail.objects.get())
+    User.objects.filter(email="anna@example.nl").update(is_active=False)
+
+    response = client.get(reverse("invitation_accept", kwargs={"token": token}))
+    with pytest.raises(InvitationInvalid):
+        services.accept_invitation(token=token, password="Vrijheid-en-werk-2026")
+
+    assert response.status_code == 410
+    assert "Deze uitnodigingslink is niet geldig." in response.content.decode()
+    user = User.objects.get(email="anna@example.nl")
+    assert (user.is_active, user.has_usable_password()) == (False, False)
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_sent_invitation_keeps_no_link_and_cannot_be_resent(board_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite_person(
+            name="Anna de Vries", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user
+        )
+
+    row = OutgoingMail.objects.get()
+    with translation.override("nl"):
+        placeholder = str(outbox.SENSITIVE_BODY_REMOVED)
+    assert (row.status, row.sensitive) == (OutgoingMail.Status.SENT, True)
+    assert (row.body_text, row.body_html) == (placeholder, f"<p>{placeholder}</p>")
+    assert "/uitnodiging/" in mail.outbox[0].body
+    with pytest.raises(outbox.SensitiveMailNotResendable):
+        outbox.resend_mail(mail=row, actor=board_user)
+    assert OutgoingMail.objects.count() == 1
+
+
+def test_invitation_mail_keeps_quotes_and_ampersands_in_the_text(db, board_user):
+    services.invite_person(
+        name="Anna 't Hart & Zn", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user
+    )
+
+    row = OutgoingMail.objects.get()
+    assert row.body_text.splitlines()[0] == "Beste Anna 't Hart & Zn,"
+    assert "Beste Anna &#x27;t Hart &amp; Zn," in row.body_html
+    assert row.body_html.startswith('<!DOCTYPE html>\n<html lang="nl">')
+
+
+def test_invitation_page_has_the_login_sentence_as_one_message():
+    source = (settings.BASE_DIR / "denktank/templates/denktank/invitation_accept.html").read_text()
+
+    assert "gettext(u'You log in with <strong>%(email)s</strong>.')" in templatize(source)

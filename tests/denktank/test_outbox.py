@@ -1,4 +1,5 @@
 import smtplib
+import socket
 import time
 from datetime import timedelta
 from unittest import mock
@@ -8,12 +9,15 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from denktank import outbox
 from denktank.celery import app
-from denktank.models import OutgoingMail
+from denktank.models import AuditEntry, OutgoingMail
 from denktank.tasks import send_mail_task
+
+BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 def queue(to="anna@example.nl", key=None):
@@ -73,7 +77,7 @@ def test_temporary_smtp_error_is_retried_by_the_sweep(db, django_capture_on_comm
         row = queue()
     error = smtplib.SMTPResponseException(421, b"Service not available, try again later")
 
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=error):
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=error):
         outbox.deliver_mail(mail_id=row.pk)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (OutgoingMail.Status.QUEUED, 1)
@@ -94,7 +98,7 @@ def test_temporary_error_on_the_last_attempt_marks_failed(db, django_capture_on_
         row = queue()
     OutgoingMail.objects.filter(pk=row.pk).update(attempts=settings.OUTBOX_MAX_ATTEMPTS - 1)
 
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=smtplib.SMTPServerDisconnected()):
+    with mock.patch(f"{BACKEND}.open", side_effect=ConnectionRefusedError(111, "Connection refused")):
         outbox.deliver_mail(mail_id=row.pk)
 
     row.refresh_from_db()
@@ -106,7 +110,7 @@ def test_permanent_smtp_error_marks_failed_and_is_not_retried(db, django_capture
         row = queue()
     error = smtplib.SMTPRecipientsRefused({"anna@example.nl": (550, b"No such user")})
 
-    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=error):
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=error):
         outbox.deliver_mail(mail_id=row.pk)
 
     row.refresh_from_db()
@@ -170,6 +174,155 @@ def test_templated_mail_renders_in_dutch(db):
 
     assert row.subject == "[Denktank] Testmail: herinnering voor de volgende sessie"
     assert "Dit is een test" in row.body_text
+
+
+def queued_row(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        return queue()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        socket.gaierror(-2, "Name or service not known"),
+        smtplib.SMTPConnectError(421, b"Too busy"),
+        smtplib.SMTPAuthenticationError(535, b"Authentication failed"),
+        TimeoutError("timed out"),
+    ],
+    ids=["dns", "connect", "login", "timeout"],
+)
+def test_error_while_connecting_is_temporary_and_nothing_is_sent(db, django_capture_on_commit_callbacks, error):
+    row = queued_row(django_capture_on_commit_callbacks)
+
+    with (
+        mock.patch(f"{BACKEND}.open", side_effect=error),
+        mock.patch(f"{BACKEND}.send_messages") as send_messages,
+    ):
+        outbox.deliver_mail(mail_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutgoingMail.Status.QUEUED, 1)
+    assert row.last_error.startswith(type(error).__name__)
+    assert send_messages.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (smtplib.SMTPResponseException(451, b"Local error"), OutgoingMail.Status.QUEUED),
+        (smtplib.SMTPResponseException(554, b"Transaction failed"), OutgoingMail.Status.FAILED),
+        (smtplib.SMTPRecipientsRefused({"anna@example.nl": (450, b"Mailbox busy")}), OutgoingMail.Status.QUEUED),
+        (smtplib.SMTPRecipientsRefused({"anna@example.nl": (550, b"No such user")}), OutgoingMail.Status.FAILED),
+        (smtplib.SMTPNotSupportedError("SMTPUTF8 not supported"), OutgoingMail.Status.FAILED),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), OutgoingMail.Status.UNKNOWN),
+        (TimeoutError("timed out"), OutgoingMail.Status.UNKNOWN),
+        (ConnectionResetError(104, "Connection reset by peer"), OutgoingMail.Status.UNKNOWN),
+    ],
+    ids=["421-4xx", "5xx", "refused-4xx", "refused-5xx", "other-smtp", "disconnect", "timeout", "reset"],
+)
+def test_errors_while_sending_are_classified(db, django_capture_on_commit_callbacks, error, status):
+    row = queued_row(django_capture_on_commit_callbacks)
+
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=error):
+        outbox.deliver_mail(mail_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (status, 1, f"{type(error).__name__}: {error}")
+
+
+def test_mail_cut_off_while_sending_is_never_retried(db, django_capture_on_commit_callbacks):
+    row = queued_row(django_capture_on_commit_callbacks)
+
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=smtplib.SMTPServerDisconnected("gone")):
+        outbox.deliver_mail(mail_id=row.pk)
+
+    assert outbox.sweep_outbox(now=timezone.now() + timedelta(days=1)) == {"due": 0, "sent": 0, "unknown": 0}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutgoingMail.Status.UNKNOWN, 1)
+    assert mail.outbox == []
+
+
+def _sweep_marks_unknown_then(result):
+    """A send that outlives the sweep's patience: the sweep marks the row unknown meanwhile."""
+
+    def send_messages(messages):
+        OutgoingMail.objects.filter(status=OutgoingMail.Status.SENDING).update(status=OutgoingMail.Status.UNKNOWN)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return send_messages
+
+
+@pytest.mark.parametrize(
+    "result", [1, smtplib.SMTPResponseException(421, b"Try later"), smtplib.SMTPDataError(554, b"Rejected")]
+)
+def test_result_arriving_after_the_sweep_marked_unknown_changes_nothing(db, django_capture_on_commit_callbacks, result):
+    row = queued_row(django_capture_on_commit_callbacks)
+
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=_sweep_marks_unknown_then(result)):
+        returned = outbox.deliver_mail(mail_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.sent_at, row.last_error) == (OutgoingMail.Status.UNKNOWN, None, "")
+    assert returned.status == OutgoingMail.Status.UNKNOWN
+
+
+def test_broker_outage_after_commit_leaves_the_mail_for_the_sweep(db, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("denktank.tasks.send_mail_task.delay", side_effect=OperationalError("broker down")),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        row = queue()
+
+    row.refresh_from_db()
+    assert (len(callbacks), row.status, row.attempts) == (1, OutgoingMail.Status.QUEUED, 0)
+    later = timezone.now() + timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS + 1)
+    assert outbox.sweep_outbox(now=later) == {"due": 1, "sent": 1, "unknown": 0}
+
+
+def test_sensitive_mail_body_is_removed_once_sent(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        row = outbox.queue_mail(
+            to="anna@example.nl",
+            subject="Link",
+            body_text="https://x/geheim",
+            body_html="<a>geheim</a>",
+            sensitive=True,
+        )
+
+    row.refresh_from_db()
+    with translation.override("nl"):
+        placeholder = str(outbox.SENSITIVE_BODY_REMOVED)
+    assert (row.status, row.body_text, row.body_html) == (
+        OutgoingMail.Status.SENT,
+        placeholder,
+        f"<p>{placeholder}</p>",
+    )
+    assert (mail.outbox[0].body, mail.outbox[0].alternatives[0].content) == ("https://x/geheim", "<a>geheim</a>")
+
+
+def test_sensitive_mail_keeps_its_body_until_it_is_sent(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        row = outbox.queue_mail(to="anna@example.nl", subject="Link", body_text="https://x/geheim", sensitive=True)
+
+    with mock.patch(f"{BACKEND}.send_messages", side_effect=smtplib.SMTPResponseException(421, b"Later")):
+        outbox.deliver_mail(mail_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.body_text) == (OutgoingMail.Status.QUEUED, "https://x/geheim")
+
+
+def test_resend_refuses_a_sensitive_mail(board_user):
+    original = OutgoingMail.objects.create(
+        to="anna@example.nl", subject="Link", body_text="geheim", idempotency_key="s", status="failed", sensitive=True
+    )
+
+    with pytest.raises(outbox.SensitiveMailNotResendable):
+        outbox.resend_mail(mail=original, actor=board_user)
+
+    assert list(OutgoingMail.objects.values_list("pk", flat=True)) == [original.pk]
+    assert not AuditEntry.objects.filter(action="mail.resent").exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

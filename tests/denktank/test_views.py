@@ -1,5 +1,9 @@
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -120,3 +124,48 @@ def test_audit_log_lists_entries_for_the_board(client_for, board_user):
         ("login", "Bea Bestuur"),
         ("invitation.sent", "Anna"),
     ]
+
+
+def test_outbox_offers_no_copy_of_a_mail_with_a_login_link(client_for, board_user):
+    OutgoingMail.objects.create(
+        to="a@example.nl", subject="Link", body_text="T", idempotency_key="a", status="failed", sensitive=True
+    )
+    plain = OutgoingMail.objects.create(
+        to="b@example.nl", subject="Info", body_text="T", idempotency_key="b", status="failed"
+    )
+    client = client_for(board_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    content = client.get(reverse("outbox")).content.decode()
+
+    assert re.findall(r'action="(/outbox/\d+/opnieuw/)"', content) == [reverse("outbox_resend", args=[plain.pk])]
+    assert 'Send a new copy<span class="visually-hidden"> to b@example.nl</span></button>' in content
+    assert "Contained a login link: invite the person again." in content
+
+
+def test_resend_of_a_mail_with_a_login_link_is_refused(client_for, board_user):
+    row = OutgoingMail.objects.create(
+        to="a@example.nl", subject="Link", body_text="T", idempotency_key="a", status="unknown", sensitive=True
+    )
+    client = client_for(board_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.post(reverse("outbox_resend", args=[row.pk]))
+
+    assert response.url == reverse("outbox")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "This mail contained a personal login link and cannot be sent again. Invite the person again instead."
+    ]
+    assert list(OutgoingMail.objects.values_list("pk", flat=True)) == [row.pk]
+
+
+def test_messages_are_one_live_region(client_for, board_user):
+    OutgoingMail.objects.create(to="a@example.nl", subject="S", body_text="T", idempotency_key="k", status="failed")
+    client = client_for(board_user)
+
+    response = client.post(reverse("outbox_resend", args=[OutgoingMail.objects.get().pk]), follow=True)
+
+    content = response.content.decode()
+    messages_html = content[content.index('<div class="messages"') : content.index("<h1>")]
+    assert re.findall(r'role="(\w+)"', messages_html) == ["status"]
+    assert messages_html.count('class="alert alert-success') == 1

@@ -1,7 +1,8 @@
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from denktank.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -14,6 +15,12 @@ class Command(BaseCommand):
     help = "Load the demo data of every app (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
+        # The demo accounts share a password that is printed here and in the
+        # README: they must never exist on a real site.
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo_data creates accounts with a published password and only runs with DEBUG=true (development)."
+            )
         with translation.override("nl"):
             for app in DEMO_APPS:
                 if find_spec(f"{app}.demo"):
