@@ -37,6 +37,22 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# The other eleven members of the demo think tank (fictional people).
+DEMO_MEMBERS = [
+    ("lid01@denktank.test", "Fatima el Amrani"),
+    ("lid02@denktank.test", "Pieter de Graaf"),
+    ("lid03@denktank.test", "Lotte Jansen"),
+    ("lid04@denktank.test", "Ruben Smit"),
+    ("lid05@denktank.test", "Eva Mulder"),
+    ("lid06@denktank.test", "Daan Vermeulen"),
+    ("lid07@denktank.test", "Noor Hoekstra"),
+    ("lid08@denktank.test", "Bram de Wit"),
+    ("lid09@denktank.test", "Iris van Dijk"),
+    ("lid10@denktank.test", "Mehmet Yilmaz"),
+    ("lid11@denktank.test", "Anouk Peters"),
+]
+
+
 def current_totp_counter() -> int:
     return int(time.time()) // 30
 
@@ -73,4 +89,6 @@ def load(stdout) -> None:
             password=DEMO_PASSWORD,
             two_factor=account.two_factor,
         )
-    stdout.write(f"Demo accounts ready ({len(DEMO_ACCOUNTS)}).")
+    for email, name in DEMO_MEMBERS:
+        ensure_account(email=email, name=name, role=Role.DEELNEMER, password=DEMO_PASSWORD)
+    stdout.write(f"Demo accounts ready ({len(DEMO_ACCOUNTS) + len(DEMO_MEMBERS)}, twelve of them members).")

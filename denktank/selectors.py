@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from . import rules
-from .models import Invitation, OutgoingMail, User
+from .models import Invitation, OutgoingMail, Role, User
 
 
 def recent_invitations(limit: int = 20):
@@ -12,7 +12,7 @@ def recent_invitations(limit: int = 20):
 
 def dashboard_context(*, user: User) -> dict:
     """What the home dashboard shows, by role."""
-    context = {}
+    context = {"role_labels": [Role(name).label for name in sorted(user.roles) if name in Role.values]}
     if rules.is_board(user):
         context["outbox_problems"] = OutgoingMail.objects.filter(
             status__in=[OutgoingMail.Status.FAILED, OutgoingMail.Status.UNKNOWN]

@@ -6,9 +6,11 @@ and mails written to files under ``var/``. Set ``DATABASE_URL`` and
 ``REDIS_URL`` to run on PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -164,7 +166,7 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
-    "change_email": "5/m/user",
+    "manage_email": "5/m/user",
 }
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -233,6 +235,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "denktank.tasks.sweep_outbox", "schedule": 60.0},
+    "session-reminders": {"task": "sessions_app.tasks.send_session_reminders", "schedule": 300.0},
+    "purge-applications": {"task": "members.tasks.purge_due_applications", "schedule": crontab(hour=3, minute=15)},
 }
 
 # Outbox: a queued mail whose task never ran is picked up by the sweep after
@@ -241,6 +245,11 @@ OUTBOX_SWEEP_GRACE_SECONDS = 60
 OUTBOX_STUCK_AFTER_SECONDS = 15 * 60
 OUTBOX_MAX_ATTEMPTS = 5
 INVITATION_VALID_DAYS = 14
+
+# Session reminders: sent this long before a meeting to everyone who has not
+# declined; the nudge goes to those who have not answered at all.
+SESSION_REMINDERS = {"week": timedelta(days=7), "day": timedelta(days=1)}
+SESSION_NUDGE = timedelta(days=3)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -257,6 +266,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # The number of reverse proxies in front of the site that append to
+    # X-Forwarded-For. allauth takes the client address (for rate limits and
+    # our audit log) from that header only when this is set.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LOGGING = {
     "version": 1,

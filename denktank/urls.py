@@ -17,6 +17,8 @@ urlpatterns = [
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
     path("outbox/<int:pk>/opnieuw/", views.ResendMailView.as_view(), name="outbox_resend"),
     path("logboek/", views.AuditLogView.as_view(), name="audit_log"),
+    path("sessies/", include("sessions_app.urls")),
+    path("", include("members.urls")),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -1,6 +1,8 @@
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 
@@ -13,6 +15,29 @@ from .factories import UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "geheim-wachtwoord-1"
+
+
+def load_reference_data():
+    """Re-run the data migrations (each is idempotent) with the real app registry."""
+    for module, function in [
+        ("denktank.migrations.0002_roles_data", "create_roles"),
+        ("sessions_app.migrations.0002_calendar_data", "load"),
+        ("members.migrations.0002_profiles_data", "load"),
+    ]:
+        getattr(import_module(module), function)(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush the database; bring back the rows data migrations load.
+
+    ``serialized_rollback`` does not survive the Playwright fixtures' setup
+    order, so the rows are loaded again explicitly.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        load_reference_data()
 
 
 @pytest.fixture(autouse=True)

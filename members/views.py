@@ -1,0 +1,338 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from denktank.exceptions import DomainError
+from denktank.mixins import PermissionMixin
+from denktank.models import Role, User
+
+from . import selectors, services
+from .forms import (
+    ApplicationFilterForm,
+    ApplicationForm,
+    MailTemplateForm,
+    ScorecardForm,
+    StageForm,
+    TalentNoteForm,
+)
+from .models import Application, ExpertiseProfile, MailTemplate, TalentNote
+
+APPLY_LIMIT = 5  # applications per address per hour: enough for a family, too few for a bot
+APPLY_WINDOW = 60 * 60
+
+
+def _rate_limited(request) -> bool:
+    key = f"members:apply:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, APPLY_WINDOW)
+    return cache.incr(key) > APPLY_LIMIT
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ApplyView(FormView):
+    template_name = "members/apply.html"
+    form_class = ApplicationForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            applications_open=services.procedure().applications_open,
+            profiles=ExpertiseProfile.objects.all(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not services.procedure().applications_open:
+            return self.get(request, *args, **kwargs)
+        if _rate_limited(request):
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, _("Too many applications from this address. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.submit_application(
+                data=form.application_data(), profiles=form.cleaned_data["profiles"], cv=form.cleaned_data["cv"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        return redirect("members:applied")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class AppliedView(TemplateView):
+    template_name = "members/applied.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PrivacyView(TemplateView):
+    template_name = "members/privacy.html"
+
+
+class ApplicationListView(PermissionMixin, ListView):
+    permission_required = "members.view_applications"
+    template_name = "members/application_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = ApplicationFilterForm(self.request.GET or None)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.applications(viewer=self.request.user, filters=filters)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            filter_form=self.filter_form,
+            seats_used=services.seats_used(),
+            pending_mails=services.pending_decision_mails().count(),
+            procedure=services.procedure(),
+            **kwargs,
+        )
+
+
+class ApplicationMixin(PermissionMixin):
+    permission_required = "members.view_applications"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.has_perm(self.permission_required):
+            self.application = get_object_or_404(Application, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def back(self):
+        return redirect("members:detail", pk=self.application.pk)
+
+
+class ApplicationDetailView(ApplicationMixin, TemplateView):
+    template_name = "members/application_detail.html"
+
+    def get_context_data(self, **kwargs):
+        application, user = self.application, self.request.user
+        services.record_view(application=application, viewer=user)
+        summary = selectors.score_summary(application=application, viewer=user)
+        initial = {}
+        if summary.my_scorecard:
+            initial = {"recommendation": summary.my_scorecard.recommendation, "note": summary.my_scorecard.note}
+            initial.update({f"profile_{s.profile_id}": s.score for s in summary.my_scorecard.scores.all()})
+        return super().get_context_data(
+            application=application,
+            summary=summary,
+            scorecard_form=ScorecardForm(profiles=application.profiles.order_by("order"), initial=initial),
+            stage_form=StageForm(initial={"stage": application.stage}),
+            history=application.stage_changes.select_related("changed_by"),
+            seats_used=services.seats_used(),
+            **kwargs,
+        )
+
+
+class ScorecardView(ApplicationMixin, View):
+    permission_required = "members.screen_applications"
+
+    def post(self, request, pk):
+        form = ScorecardForm(request.POST, profiles=self.application.profiles.order_by("order"))
+        if not form.is_valid():
+            messages.error(request, _("Give every profile a score from 1 to 5, and a recommendation."))
+            return self.back()
+        try:
+            services.save_scorecard(
+                application=self.application,
+                recruiter=request.user,
+                recommendation=form.cleaned_data["recommendation"],
+                note=form.cleaned_data["note"],
+                scores=form.scores(),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your scores are saved."))
+        return self.back()
+
+
+class ConflictView(ApplicationMixin, View):
+    permission_required = "members.screen_applications"
+
+    def post(self, request, pk):
+        services.declare_conflict(application=self.application, recruiter=request.user)
+        messages.success(request, _("Conflict of interest noted. You will not score this applicant."))
+        return self.back()
+
+
+class StageView(ApplicationMixin, View):
+    permission_required = "members.screen_applications"
+
+    def post(self, request, pk):
+        form = StageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_stage(application=self.application, stage=form.cleaned_data["stage"], by=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Stage changed."))
+        return self.back()
+
+
+class MembershipCheckedView(ApplicationMixin, View):
+    permission_required = "members.screen_applications"
+
+    def post(self, request, pk):
+        services.set_membership_checked(
+            application=self.application, checked=request.POST.get("checked") == "1", by=request.user
+        )
+        return self.back()
+
+
+class SelectView(ApplicationMixin, View):
+    permission_required = "members.select_applicants"
+
+    def post(self, request, pk):
+        try:
+            services.select_applicant(application=self.application, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is selected. The invitation to set a password is on its way.")
+                % {"name": self.application.name},
+            )
+        return self.back()
+
+
+class LeaveView(ApplicationMixin, View):
+    permission_required = "members.manage_procedure"
+
+    def post(self, request, pk):
+        try:
+            services.member_leaves(application=self.application, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The seat is free again. Choose someone from the waitlist."))
+        return self.back()
+
+
+class CvView(ApplicationMixin, View):
+    def get(self, request, pk):
+        if not self.application.cv:
+            raise Http404
+        services.record_view(application=self.application, viewer=request.user, what="application.cv_viewed")
+        response = FileResponse(
+            self.application.cv.open("rb"), as_attachment=True, filename=f"cv-{self.application.pk}.pdf"
+        )
+        response["Content-Type"] = "application/pdf"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ExportView(ApplicationMixin, View):
+    permission_required = "members.export_application"
+
+    def get(self, request, pk):
+        data = services.export_application(application=self.application, by=request.user)
+        response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="aanmelding-{self.application.pk}.json"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class EraseView(ApplicationMixin, View):
+    permission_required = "members.erase_application"
+
+    def post(self, request, pk):
+        try:
+            services.erase_application(application=self.application, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self.back()
+        messages.success(request, _("The application and its CV are erased."))
+        return redirect("members:list")
+
+
+class CompositionView(PermissionMixin, TemplateView):
+    permission_required = "members.view_applications"
+    template_name = "members/composition.html"
+
+    def get_context_data(self, **kwargs):
+        ids = [int(value) for value in self.request.GET.getlist("erbij") if value.isdigit()]
+        return super().get_context_data(composition=selectors.composition(what_if_ids=ids), **kwargs)
+
+
+class DecisionMailsView(PermissionMixin, TemplateView):
+    permission_required = "members.screen_applications"
+    template_name = "members/decision_mails.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            pending=services.pending_decision_mails(), templates=MailTemplate.objects.order_by("key"), **kwargs
+        )
+
+    def post(self, request):
+        count = services.confirm_decision_mails(by=request.user)
+        messages.success(request, _("%(count)d mails are queued.") % {"count": count})
+        return redirect("members:decision_mails")
+
+
+class MailTemplateView(PermissionMixin, FormView):
+    permission_required = "members.edit_mail_texts"
+    template_name = "members/form_page.html"
+    form_class = MailTemplateForm
+    extra_context = {"heading": _("Edit mail text")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": get_object_or_404(MailTemplate, key=self.kwargs["key"])}
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Mail text saved."))
+        return redirect("members:decision_mails")
+
+
+class ProcedureView(PermissionMixin, View):
+    permission_required = "members.manage_procedure"
+
+    def post(self, request):
+        action = request.POST.get("action")
+        if action == "open":
+            services.set_applications_open(is_open=True, by=request.user)
+            messages.success(request, _("Applications are open."))
+        elif action == "pause":
+            services.set_applications_open(is_open=False, by=request.user)
+            messages.success(request, _("Applications are closed."))
+        elif action == "close":
+            services.close_procedure(by=request.user)
+            messages.success(
+                request, _("The procedure is closed. Data of applicants not selected will be deleted on schedule.")
+            )
+        return redirect("members:list")
+
+
+class TalentNotesView(PermissionMixin, TemplateView):
+    permission_required = "members.view_talent_notes"
+    template_name = "members/talent_notes.html"
+
+    def get_context_data(self, **kwargs):
+        members = User.objects.filter(groups__name=Role.DEELNEMER, is_active=True).order_by("name")
+        notes = TalentNote.objects.select_related("author", "member")
+        by_member = {}
+        for note in notes:
+            by_member.setdefault(note.member_id, []).append(note)
+        return super().get_context_data(
+            members=[(member, by_member.get(member.pk, [])) for member in members], form=TalentNoteForm(), **kwargs
+        )
+
+    def post(self, request):
+        form = TalentNoteForm(request.POST)
+        member = get_object_or_404(User, pk=request.POST.get("member"), groups__name=Role.DEELNEMER)
+        if form.is_valid():
+            services.add_talent_note(member=member, author=request.user, text=form.cleaned_data["text"])
+            messages.success(request, _("Note saved."))
+        return redirect("members:talent_notes")

@@ -1,0 +1,37 @@
+from django.utils.translation import gettext_lazy as _
+
+from denktank.exceptions import DomainError
+
+
+class AnswerClosed(DomainError):
+    message = _("This meeting has started or is cancelled: answers can no longer be changed.")
+
+
+class NotInvited(DomainError):
+    message = _("You are not expected at this meeting, so you cannot answer for it.")
+
+
+class ReasonRequired(DomainError):
+    message = _("Tell us briefly why you cannot come.")
+
+
+class AnswerLinkInvalid(DomainError):
+    message = _("This answer link is not valid. Open the meeting on the platform to answer.")
+
+
+class AnswerLinkOutdated(DomainError):
+    message = _(
+        "This meeting has moved since the link was sent. Use the link in the newest mail, or answer on the platform."
+    )
+
+
+class AnswerLinkForSomeoneElse(DomainError):
+    message = _("This answer link belongs to someone else. Log out first, or answer for yourself on the platform.")
+
+
+class AttendanceTooEarly(DomainError):
+    message = _("Attendance can be registered once the meeting has started.")
+
+
+class MeetingInPast(DomainError):
+    message = _("A meeting cannot be moved to or added in the past.")
