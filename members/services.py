@@ -96,9 +96,10 @@ def change_stage(*, application: Application, stage: str, by: User) -> Applicati
     """
     if stage == Application.Stage.SELECTED:
         return select_applicant(application=application, by=by)
-    if application.stage in (Application.Stage.SELECTED, Application.Stage.LEFT) or stage == Application.Stage.LEFT:
-        raise NotAllowedInStage
     with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.stage in (Application.Stage.SELECTED, Application.Stage.LEFT) or stage == Application.Stage.LEFT:
+            raise NotAllowedInStage
         _move(application, stage, by)
         PendingDecisionMail.objects.filter(application=application).delete()
         if stage in (Application.Stage.WAITLIST, Application.Stage.REJECTED):
@@ -148,9 +149,10 @@ def member_leaves(*, application: Application, by: User) -> None:
 
     Side effects: stage → left, the account loses the Deelnemer role.
     """
-    if application.stage != Application.Stage.SELECTED:
-        raise NotAllowedInStage
     with transaction.atomic():
+        application = Application.objects.select_for_update(of=("self",)).select_related("user").get(pk=application.pk)
+        if application.stage != Application.Stage.SELECTED:
+            raise NotAllowedInStage
         _move(application, Application.Stage.LEFT, by)
         if application.user:
             application.user.groups.remove(*application.user.groups.filter(name=Role.DEELNEMER))
