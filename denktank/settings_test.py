@@ -5,7 +5,7 @@ import os
 import tempfile
 
 os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("DENKTANK_VAR_DIR", tempfile.mkdtemp(prefix="denktank-test-var-"))
+os.environ.setdefault("DENKTANK_VAR_DIR", os.path.join(tempfile.gettempdir(), "denktank-test-var"))
 
 from .settings import *  # noqa: F403
 from .settings import REDIS_URL

@@ -1,0 +1,130 @@
+"""From application to member: apply, score and select, accept the invitation, see the member dashboard."""
+
+import re
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core import mail
+from playwright.sync_api import expect
+
+from denktank.demo import DEMO_TOTP_SECRET, current_totp_counter
+from denktank.models import OutgoingMail, Role
+from members.models import Application, ExpertiseProfile
+
+from ..conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+APPLICANT_NAME = "Anna de Vries"
+APPLICANT_EMAIL = "anna@example.nl"
+NEW_PASSWORD = "Vrijheid-en-werk-2026"
+INVITATION_LINK = re.compile(r"/uitnodiging/([^/\s]+)/")
+
+
+def log_in(page, live_server, email, two_factor=False):
+    page.goto(f"{live_server.url}/account/login/")
+    login_form = page.locator("form:has(input[name=login])")
+    login_form.locator("input[name=login]").fill(email)
+    login_form.locator("input[name=password]").fill(PASSWORD)
+    login_form.locator("button[type=submit]").click()
+    if two_factor:
+        expect(page).to_have_url(f"{live_server.url}/account/2fa/authenticate/")
+        code_form = page.locator("form:has(input[name=code])")
+        code_form.locator("input[name=code]").fill(
+            format_hotp_value(hotp_value(DEMO_TOTP_SECRET, current_totp_counter()))
+        )
+        code_form.locator("button[type=submit]:not([form])").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+
+
+def invitation_path(email):
+    """The invitation link from the sent mail (the outbox row's body is cleared once sent)."""
+    tokens = [
+        match.group(1)
+        for message in mail.outbox
+        if email in message.to and (match := INVITATION_LINK.search(message.body))
+    ]
+    assert len(tokens) == 1, [message.subject for message in mail.outbox]
+    return f"/uitnodiging/{tokens[0]}/"
+
+
+def test_applicant_is_selected_and_becomes_a_member(page, browser, live_server, recruiter_user):
+    claimed = list(ExpertiseProfile.objects.filter(key__in=["fiscaliteit", "hr"]).order_by("order"))
+
+    # 1. An anonymous visitor applies.
+    page.goto(f"{live_server.url}/aanmelden/")
+    form = page.locator("form.apply-form")
+    form.locator("input[name=name]").fill(APPLICANT_NAME)
+    form.locator("input[name=email]").fill(APPLICANT_EMAIL)
+    form.locator("input[name=phone]").fill("06 12345678")
+    form.locator("input[name=date_of_birth]").fill("1994-03-15")
+    form.locator("input[name=city]").fill("Utrecht")
+    form.locator("select[name=province]").select_option("UT")
+    form.locator("input[name=membership_number]").fill("123 456")
+    for profile in claimed:
+        form.locator(f"input[name=profiles][value='{profile.pk}']").check()
+    form.locator("input[name=occupation]").fill("Belastingadviseur")
+    form.locator("textarea[name=motivation]").fill("Ik wil meedenken over werk en AI.")
+    form.locator("select[name=channel]").select_option("open")
+    for name in ["commit_six_months", "commit_hours", "commit_physical", "consent_political_data", "consent_privacy"]:
+        form.locator(f"input[name={name}]").check()
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/aanmelden/ontvangen/")
+
+    application = Application.objects.get(email=APPLICANT_EMAIL)
+    assert sorted(application.profiles.values_list("pk", flat=True)) == sorted(p.pk for p in claimed)
+    detail_path = f"/werving/{application.pk}/"
+
+    # 2. A recruiter scores and selects the applicant.
+    recruiter_context = browser.new_context()
+    try:
+        recruiter = recruiter_context.new_page()
+        log_in(recruiter, live_server, recruiter_user.email, two_factor=True)
+        recruiter.goto(f"{live_server.url}/werving/")
+        recruiter.locator(f'a[href="{detail_path}"]').click()
+        expect(recruiter).to_have_url(f"{live_server.url}{detail_path}")
+
+        score_form = recruiter.locator(f'form[action="{detail_path}scores/"]')
+        for score, profile in enumerate(claimed, start=4):
+            score_form.locator(f"input[name=profile_{profile.pk}][value='{score}']").check()
+        score_form.locator("select[name=recommendation]").select_option("strong_yes")
+        with recruiter.expect_navigation():
+            score_form.locator("button:not([type=button])").click()
+        expect(recruiter).to_have_url(f"{live_server.url}{detail_path}")
+        assert application.scorecards.filter(recruiter=recruiter_user).exists()
+
+        select_form = recruiter.locator(f'form[action="{detail_path}selecteren/"]')
+        with recruiter.expect_navigation():
+            select_form.locator("button").click()
+        expect(recruiter).to_have_url(f"{live_server.url}{detail_path}")
+        expect(select_form).to_have_count(0)
+    finally:
+        recruiter_context.close()
+
+    # 3. The database: selected, a Deelnemer account, an invitation mail.
+    application.refresh_from_db()
+    assert application.stage == Application.Stage.SELECTED
+    assert application.user is not None
+    assert application.user.email == APPLICANT_EMAIL
+    assert application.user.groups.filter(name=Role.DEELNEMER).exists()
+    assert OutgoingMail.objects.filter(
+        to=APPLICANT_EMAIL, idempotency_key__startswith="invitation:", sensitive=True
+    ).exists()
+
+    # 4. The new member follows the link, sets a password and sees the member dashboard.
+    path = invitation_path(APPLICANT_EMAIL)
+    member_context = browser.new_context()
+    try:
+        member = member_context.new_page()
+        member.goto(f"{live_server.url}{path}")
+        password_form = member.locator("form:has(input[name=password1])")
+        password_form.locator("input[name=password1]").fill(NEW_PASSWORD)
+        password_form.locator("input[name=password2]").fill(NEW_PASSWORD)
+        password_form.locator("button[type=submit]").click()
+        expect(member).to_have_url(f"{live_server.url}/")
+        expect(member.get_by_role("heading", level=2, name="Dashboard Deelnemer")).to_be_visible()
+    finally:
+        member_context.close()
+
+    application.user.refresh_from_db()
+    assert application.user.check_password(NEW_PASSWORD)
