@@ -171,5 +171,12 @@ class MailTemplateForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
 
+class ProfileDescriptionForm(forms.ModelForm):
+    class Meta:
+        model = ExpertiseProfile
+        fields = ["description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
 class TalentNoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

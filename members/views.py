@@ -19,6 +19,7 @@ from .forms import (
     ApplicationFilterForm,
     ApplicationForm,
     MailTemplateForm,
+    ProfileDescriptionForm,
     ScorecardForm,
     StageForm,
     TalentNoteForm,
@@ -294,6 +295,32 @@ class MailTemplateView(PermissionMixin, FormView):
         form.save()
         messages.success(self.request, _("Mail text saved."))
         return redirect("members:decision_mails")
+
+
+class ProfilesView(PermissionMixin, TemplateView):
+    permission_required = "members.view_applications"
+    template_name = "members/profiles.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(profiles=ExpertiseProfile.objects.all(), **kwargs)
+
+
+class ProfileEditView(PermissionMixin, FormView):
+    permission_required = "members.edit_profiles"
+    template_name = "members/form_page.html"
+    form_class = ProfileDescriptionForm
+
+    def get_form_kwargs(self):
+        self.profile = get_object_or_404(ExpertiseProfile, pk=self.kwargs["pk"])
+        return {**super().get_form_kwargs(), "instance": self.profile}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.profile.name, **kwargs)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Description saved."))
+        return redirect("members:profiles")
 
 
 class ProcedureView(PermissionMixin, View):

@@ -160,3 +160,15 @@ def test_list_and_composition_queries_do_not_grow(client_for, recruiter_user, ur
         counts.append(len(queries))
 
     assert counts[0] == counts[1] == counts[2]
+
+
+def test_board_edits_a_profile_description_and_recruiters_cannot(client_for, board_user, recruiter_user, db):
+    profile = ExpertiseProfile.objects.get(key="hr")
+    url = reverse("members:profile_edit", args=[profile.pk])
+
+    assert client_for(recruiter_user).post(url, {"description": "Gewijzigd"}).status_code == 403
+    client_for(board_user).post(url, {"description": "Werkgeversblik op de verandering."})
+
+    profile.refresh_from_db()
+    assert profile.description == "Werkgeversblik op de verandering."
+    assert profile.name == "HR of arbeidsmarktpraktijk"
