@@ -18,6 +18,7 @@ urlpatterns = [
     path("outbox/<int:pk>/opnieuw/", views.ResendMailView.as_view(), name="outbox_resend"),
     path("logboek/", views.AuditLogView.as_view(), name="audit_log"),
     path("sessies/", include("sessions_app.urls")),
+    path("einddocument/", include("documents.urls")),
     path("", include("members.urls")),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

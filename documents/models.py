@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Question(models.Model):
+    """One of the five questions of the founding note; question 1 is the anchor."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.title
+
+
+class Direction(models.Model):
+    """One of the five policy directions of the founding note."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+
+    class Meta:
+        verbose_name = _("direction")
+        verbose_name_plural = _("directions")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.title
+
+
+class Section(models.Model):
+    """A section of the final report, in an ordered tree."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        FINAL = "final", _("Final")
+
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=200)
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="sections")
+    direction = models.ForeignKey(Direction, null=True, blank=True, on_delete=models.SET_NULL, related_name="sections")
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="owned_sections")
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.DRAFT)
+    shared = models.BooleanField(_("shared with the Kamerlid"), default=False)
+    # The newest revision, kept up to date under the section's row lock.
+    head = models.ForeignKey("Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Revision(models.Model):
+    """An immutable saved version of a section."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    merged = models.BooleanField(default=False)
+    restored_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    credited_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["section", "number"], name="one_revision_number_per_section")]
+
+    def __str__(self):
+        return f"{self.section} #{self.number}"
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+class Draft(models.Model):
+    """A writer's autosaved, unsaved text: private, one per writer and section."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    base = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["section", "user"], name="one_draft_per_writer")]
+
+    def __str__(self):
+        return f"{self.user}: {self.section}"
+
+
+class Comment(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("comment"), max_length=3000)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class Amendment(models.Model):
+    """A proposed change to a section, accepted or rejected by an owner or the board."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="amendments")
+    proposer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    base = models.ForeignKey(Revision, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(_("proposed text"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.section}: {self.get_status_display()}"

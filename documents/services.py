@@ -1,0 +1,217 @@
+"""Writing the final report: revisions, merges, drafts, comments, amendments, structure."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from denktank import audit
+from denktank.models import User
+
+from .exceptions import AmendmentClosed, EditConflict, NotAllowedToEdit, OnlyBoardFinalises, ReasonRequired
+from .merge import merge
+from .models import Amendment, Comment, Draft, Revision, Section
+from .rules import can_edit_section
+
+
+@dataclass
+class SaveResult:
+    revision: Revision
+    merged: bool
+
+
+def save_revision(
+    *,
+    section: Section,
+    author: User,
+    text: str,
+    base_id: int | None,
+    note: str = "",
+    credited_to: User | None = None,
+    restored_from: Revision | None = None,
+    check_permission: bool = True,
+) -> SaveResult:
+    """Save a new revision of a section, never losing anyone's work.
+
+    ``base_id`` is the revision the writer started from. When the section
+    moved on since, the two texts are merged by paragraph; overlapping
+    changes raise ``EditConflict`` and nothing is saved. The section row is
+    locked, so concurrent saves queue up and each gets its own number.
+    Side effects: creates a ``Revision``, moves the section's head, deletes
+    the writer's autosaved draft.
+    """
+    if check_permission and not can_edit_section(author, section):
+        raise NotAllowedToEdit
+    text = text.replace("\r\n", "\n").strip()
+    with transaction.atomic():
+        section = Section.objects.select_for_update().get(pk=section.pk)
+        head = Revision.objects.filter(pk=section.head_id).first()
+        merged = False
+        if head is not None and head.pk != base_id:
+            base = Revision.objects.filter(pk=base_id, section=section).first()
+            result = merge(base.text if base else "", text, head.text)
+            if not result.clean:
+                raise EditConflict(head=head, conflicts=result.conflicts)
+            text, merged = result.text, True
+        if head is not None and text == head.text and restored_from is None and credited_to is None:
+            Draft.objects.filter(section=section, user=author).delete()
+            return SaveResult(revision=head, merged=merged)
+        revision = Revision.objects.create(
+            section=section,
+            number=(head.number + 1) if head else 1,
+            text=text,
+            author=author,
+            note=note[:200],
+            merged=merged,
+            credited_to=credited_to,
+            restored_from=restored_from,
+        )
+        section.head = revision
+        section.save(update_fields=["head"])
+        Draft.objects.filter(section=section, user=author).delete()
+    return SaveResult(revision=revision, merged=merged)
+
+
+def restore_revision(*, revision: Revision, author: User) -> SaveResult:
+    """Bring back an old text as a new revision; history stays complete."""
+    section = revision.section
+    return save_revision(
+        section=section,
+        author=author,
+        text=revision.text,
+        base_id=section.head_id,
+        note=f"#{revision.number}",
+        restored_from=revision,
+    )
+
+
+def autosave_draft(*, section: Section, user: User, text: str, base_id: int | None) -> Draft:
+    """Keep the writer's unsaved text, privately, so a closed browser loses nothing."""
+    if not can_edit_section(user, section):
+        raise NotAllowedToEdit
+    draft, _ = Draft.objects.update_or_create(
+        section=section,
+        user=user,
+        defaults={"text": text, "base_id": base_id, "updated_at": timezone.now()},
+    )
+    return draft
+
+
+def discard_draft(*, section: Section, user: User) -> None:
+    Draft.objects.filter(section=section, user=user).delete()
+
+
+# --- Discussion ---------------------------------------------------------------
+
+
+def add_comment(*, section: Section, author: User, text: str) -> Comment:
+    return Comment.objects.create(section=section, author=author, text=text.strip())
+
+
+def resolve_comment(*, comment: Comment, by: User) -> None:
+    comment.resolved_at = timezone.now()
+    comment.resolved_by = by
+    comment.save(update_fields=["resolved_at", "resolved_by"])
+
+
+def propose_amendment(*, section: Section, proposer: User, text: str, reason: str) -> Amendment:
+    if not reason.strip():
+        raise ReasonRequired
+    return Amendment.objects.create(
+        section=section, proposer=proposer, base_id=section.head_id, text=text.strip(), reason=reason.strip()
+    )
+
+
+def accept_amendment(*, amendment: Amendment, by: User) -> SaveResult:
+    """Merge a proposal into a new revision credited to its proposer.
+
+    Raises ``EditConflict`` when the section changed in the same place since.
+    """
+    if not can_edit_section(by, amendment.section):
+        raise NotAllowedToEdit
+    with transaction.atomic():
+        amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+        if amendment.status != Amendment.Status.OPEN:
+            raise AmendmentClosed
+        result = save_revision(
+            section=amendment.section,
+            author=by,
+            text=amendment.text,
+            base_id=amendment.base_id,
+            note=amendment.reason,
+            credited_to=amendment.proposer,
+        )
+        amendment.status = Amendment.Status.ACCEPTED
+        amendment.decided_by, amendment.decided_at = by, timezone.now()
+        amendment.revision = result.revision
+        amendment.save(update_fields=["status", "decided_by", "decided_at", "revision"])
+    return result
+
+
+def reject_amendment(*, amendment: Amendment, by: User, reason: str) -> None:
+    if not can_edit_section(by, amendment.section):
+        raise NotAllowedToEdit
+    if not reason.strip():
+        raise ReasonRequired
+    with transaction.atomic():
+        amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
+        if amendment.status != Amendment.Status.OPEN:
+            raise AmendmentClosed
+        amendment.status = Amendment.Status.REJECTED
+        amendment.decided_by, amendment.decided_at = by, timezone.now()
+        amendment.decision_reason = reason.strip()
+        amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+
+
+# --- Status and structure -----------------------------------------------------------
+
+
+def set_status(*, section: Section, status: str, by: User) -> None:
+    """Owners move a section between concept and review; only the board makes it final."""
+    if not can_edit_section(by, section):
+        raise NotAllowedToEdit
+    if (status == Section.Status.FINAL or section.status == Section.Status.FINAL) and not by.has_perm(
+        "documents.manage_structure"
+    ):
+        raise OnlyBoardFinalises
+    section.status = status
+    section.save(update_fields=["status"])
+    audit.record(action=f"section.status.{status}", actor=by, target=section)
+
+
+def update_section(*, section: Section, title: str, owners, shared: bool, by: User) -> None:
+    """The board renames a section, sets its owners and shares it with the Kamerlid."""
+    section.title = title
+    section.shared = shared
+    section.save(update_fields=["title", "shared"])
+    section.owners.set(owners)
+    audit.record(action="section.updated", actor=by, target=section, shared=shared)
+
+
+def add_section(*, title: str, parent: Section | None, by: User) -> Section:
+    siblings = Section.objects.filter(parent=parent)
+    position = max([s.position for s in siblings], default=0) + 1
+    section = Section.objects.create(title=title, parent=parent, position=position)
+    audit.record(action="section.added", actor=by, target=section)
+    return section
+
+
+def move_section(*, section: Section, direction: int, by: User) -> None:
+    """Swap a section with its neighbour above (-1) or below (+1)."""
+    with transaction.atomic():
+        siblings = list(Section.objects.select_for_update().filter(parent=section.parent_id).order_by("position", "pk"))
+        index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
+        other = index + direction
+        if not 0 <= other < len(siblings):
+            return
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings, start=1):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position"])
+
+
+def remove_section(*, section: Section, by: User) -> None:
+    """Remove a section with its subsections and history (the board confirms first)."""
+    audit.record(action="section.removed", actor=by, title=section.title)
+    section.delete()
