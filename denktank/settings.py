@@ -237,6 +237,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "denktank.tasks.sweep_outbox", "schedule": 60.0},
     "session-reminders": {"task": "sessions_app.tasks.send_session_reminders", "schedule": 300.0},
     "purge-applications": {"task": "members.tasks.purge_due_applications", "schedule": crontab(hour=3, minute=15)},
+    "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},
 }
 
 # Outbox: a queued mail whose task never ran is picked up by the sweep after

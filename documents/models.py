@@ -153,3 +153,17 @@ class Amendment(models.Model):
 
     def __str__(self):
         return f"{self.section}: {self.get_status_display()}"
+
+
+class OwnerDigest(models.Model):
+    """The daily mail to a section owner about new comments and proposals: at most one a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="one_owner_digest_per_day")]
+
+    def __str__(self):
+        return f"{self.user} {self.day}"

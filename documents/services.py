@@ -1,16 +1,18 @@
 """Writing the final report: revisions, merges, drafts, comments, amendments, structure."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from denktank import audit
 from denktank.models import User
+from denktank.outbox import queue_templated_mail
 
 from .exceptions import AmendmentClosed, EditConflict, NotAllowedToEdit, OnlyBoardFinalises, ReasonRequired
 from .merge import merge
-from .models import Amendment, Comment, Draft, Revision, Section
+from .models import Amendment, Comment, Draft, OwnerDigest, Revision, Section
 from .rules import can_edit_section
 
 
@@ -215,3 +217,45 @@ def remove_section(*, section: Section, by: User) -> None:
     """Remove a section with its subsections and history (the board confirms first)."""
     audit.record(action="section.removed", actor=by, title=section.title)
     section.delete()
+
+
+# --- The owners' daily digest --------------------------------------------------------
+
+
+def send_owner_digests(*, now=None) -> int:
+    """Mail each section owner once a day about new comments and proposals on their sections.
+
+    Side effects: per owner with news an ``OwnerDigest`` row (unique per
+    day, so a second run sends nothing) and one outbox mail.
+    """
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    sent = 0
+    for owner in User.objects.filter(owned_sections__isnull=False, is_active=True).distinct():
+        last = OwnerDigest.objects.filter(user=owner).order_by("-created_at").first()
+        since = last.created_at if last else now - timedelta(days=1)
+        comments = list(
+            Comment.objects.filter(section__owners=owner, created_at__gt=since)
+            .exclude(author=owner)
+            .select_related("section", "author")
+        )
+        amendments = list(
+            Amendment.objects.filter(section__owners=owner, created_at__gt=since, status=Amendment.Status.OPEN)
+            .exclude(proposer=owner)
+            .select_related("section", "proposer")
+        )
+        if not comments and not amendments:
+            continue
+        try:
+            with transaction.atomic():
+                OwnerDigest.objects.create(user=owner, day=day, created_at=now)
+                queue_templated_mail(
+                    to=owner.email,
+                    template="owner_digest",
+                    context={"name": owner.get_short_name(), "comments": comments, "amendments": amendments},
+                    idempotency_key=f"owner-digest:{owner.pk}:{day.isoformat()}",
+                )
+        except IntegrityError:
+            continue  # today's digest went out already
+        sent += 1
+    return sent

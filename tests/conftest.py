@@ -23,6 +23,7 @@ def load_reference_data():
         ("denktank.migrations.0002_roles_data", "create_roles"),
         ("sessions_app.migrations.0002_calendar_data", "load"),
         ("members.migrations.0002_profiles_data", "load"),
+        ("documents.migrations.0002_skeleton_data", "load"),
     ]:
         getattr(import_module(module), function)(django_apps, None)
 

@@ -1,0 +1,10 @@
+from celery import shared_task
+from django.utils import translation
+
+from . import services
+
+
+@shared_task
+def send_owner_digests() -> int:
+    with translation.override("nl"):
+        return services.send_owner_digests()
