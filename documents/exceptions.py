@@ -28,3 +28,7 @@ class ReasonRequired(DomainError):
 
 class AmendmentClosed(DomainError):
     message = _("This proposal has already been decided.")
+
+
+class ReportFrozen(DomainError):
+    message = _("The report is published and frozen. The board can reopen it for a new version.")

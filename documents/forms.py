@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from denktank.models import Role, User
 
-from .models import Section
+from .models import Recommendation, Section
 
 
 class EditForm(forms.Form):
@@ -49,3 +49,15 @@ class NewSectionForm(forms.Form):
         label=_("Under"), queryset=Section.objects.filter(parent__isnull=True), required=False,
         empty_label=_("— top level —"),
     )  # fmt: skip
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["text", "rationale", "questions", "directions", "section"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2}),
+            "rationale": forms.Textarea(attrs={"rows": 3}),
+            "questions": forms.CheckboxSelectMultiple,
+            "directions": forms.CheckboxSelectMultiple,
+        }

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from denktank.storage import private_storage
+
 
 class Question(models.Model):
     """One of the five questions of the founding note; question 1 is the anchor."""
@@ -167,3 +169,93 @@ class OwnerDigest(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.day}"
+
+
+class Source(models.Model):
+    """A study or book the report cites, by a short key: ``[@key]`` in the text."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    authors = models.CharField(_("authors"), max_length=300, blank=True)
+    year = models.CharField(_("year"), max_length=20, blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher or journal"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.key
+
+
+class Recommendation(models.Model):
+    """A recommendation of the report and the questions and directions it answers."""
+
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
+    )
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(_("recommendation"))
+    rationale = models.TextField(_("rationale"), blank=True)
+    questions = models.ManyToManyField(Question, blank=True, related_name="recommendations")
+    directions = models.ManyToManyField(Direction, blank=True, related_name="recommendations")
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ReportVersion(models.Model):
+    """A published, frozen version of the report: a snapshot of every section."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # [{"number": "1.2", "title": ..., "depth": 1, "text": ...}, ...] and the recommendations, as they were.
+    sections = models.JSONField(default=list)
+    recommendations = models.JSONField(default=list)
+    authors = models.JSONField(default=list)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self):
+        return f"v{self.number}"
+
+
+def export_upload_to(instance, filename):
+    return f"exports/einddocument-{instance.pk or 'nieuw'}-{timezone.now():%Y%m%d-%H%M%S}.pdf"
+
+
+class ReportExport(models.Model):
+    """One PDF export: a row the page polls while a Celery task renders it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Rendering")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.ForeignKey(ReportVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    file = models.FileField(storage=private_storage, upload_to=export_upload_to, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"

@@ -5,14 +5,19 @@ from difflib import SequenceMatcher
 
 from django.db.models import Count, Prefetch, Q
 
+from denktank.markdown import render_markdown
 from denktank.models import User
 
-from .models import Section
+from .citations import Numbering, describe
+from .models import Direction, Question, Recommendation, ReportExport, ReportVersion, Section
 from .rules import can_view_section
 
 
-def section_tree(*, user: User) -> list[tuple[Section, int, bool]]:
-    """All sections depth-first as (section, depth, readable by this user), in one pass of queries."""
+def section_tree(*, user: User | None) -> list[tuple[Section, int, bool]]:
+    """All sections depth-first as (section, depth, readable by this user), in one pass of queries.
+
+    Without a user (the PDF, publishing) every section counts as readable.
+    """
     sections = list(
         Section.objects.select_related("head__author")
         .prefetch_related(Prefetch("owners", queryset=User.objects.order_by("name")))
@@ -26,7 +31,7 @@ def section_tree(*, user: User) -> list[tuple[Section, int, bool]]:
 
     def walk(parent_id, depth):
         for section in children.get(parent_id, []):
-            ordered.append((section, depth, can_view_section(user, section)))
+            ordered.append((section, depth, user is None or can_view_section(user, section)))
             walk(section.pk, depth + 1)
 
     walk(None, 0)
@@ -86,3 +91,70 @@ def revision_pair(section: Section, old_number: int | None, new_number: int | No
     new = revisions.get(new_number or newest) or revisions[newest]
     old = revisions.get(old_number or new.number - 1)
     return old, new
+
+
+def render_markdown_cited(text: str, numbering: Numbering):
+    return render_markdown(numbering.cite(text))
+
+
+def render_with_citations(text: str, numbering: Numbering | None = None):
+    """HTML of a section with numbered citations, its references and unknown keys."""
+    numbering = numbering or Numbering.for_all_sources()
+    html = render_markdown_cited(text, numbering)
+    return html, [(number, describe(source)) for number, source in numbering.references], numbering.unknown
+
+
+def recommendation_coverage():
+    """Questions and directions against recommendations: what is still unanswered."""
+    recommendations = list(Recommendation.objects.prefetch_related("questions", "directions").select_related("section"))
+    rows = []
+    for label, items, attribute in (
+        ("question", Question.objects.all(), "questions"),
+        ("direction", Direction.objects.all(), "directions"),
+    ):
+        for item in items:
+            cells = [any(x.pk == item.pk for x in getattr(r, attribute).all()) for r in recommendations]
+            rows.append({"kind": label, "item": item, "cells": cells, "answered": any(cells)})
+    return recommendations, rows
+
+
+def report_snapshot() -> ReportVersion:
+    """The report as it stands now, as an unsaved version: every section's newest text."""
+    tree = numbered(section_tree(user=None))
+    sections = [
+        {
+            "number": number,
+            "title": section.title,
+            "depth": depth,
+            "text": section.head.text if section.head else "",
+            "owners": [owner.name for owner in section.owners.all()],
+        }
+        for number, section, depth, _ in tree
+    ]
+    recommendations = [
+        {
+            "text": item.text,
+            "rationale": item.rationale,
+            "answers": [q.title for q in item.questions.all()] + [d.title for d in item.directions.all()],
+        }
+        for item in Recommendation.objects.prefetch_related("questions", "directions")
+    ]
+    authors = sorted({name for section in sections for name in section["owners"]})
+    return ReportVersion(sections=sections, recommendations=recommendations, authors=authors)
+
+
+def current_version() -> ReportVersion | None:
+    """The published version that freezes the report, if it is not reopened."""
+    return ReportVersion.objects.filter(reopened_at__isnull=True).order_by("-number").first()
+
+
+def versions():
+    return ReportVersion.objects.order_by("-number")
+
+
+def visible_exports(user: User):
+    """The board sees every export; members and the Kamerlid only those of published versions."""
+    exports = ReportExport.objects.select_related("requested_by", "version")
+    if not user.has_perm("documents.export_report"):
+        exports = exports.filter(version__isnull=False, status=ReportExport.Status.DONE)
+    return exports[:50]

@@ -1,8 +1,10 @@
 """Writing the final report: revisions, merges, drafts, comments, amendments, structure."""
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -10,10 +12,31 @@ from denktank import audit
 from denktank.models import User
 from denktank.outbox import queue_templated_mail
 
-from .exceptions import AmendmentClosed, EditConflict, NotAllowedToEdit, OnlyBoardFinalises, ReasonRequired
+from . import selectors
+from .exceptions import (
+    AmendmentClosed,
+    EditConflict,
+    NotAllowedToEdit,
+    OnlyBoardFinalises,
+    ReasonRequired,
+    ReportFrozen,
+)
 from .merge import merge
-from .models import Amendment, Comment, Draft, OwnerDigest, Revision, Section
+from .models import (
+    Amendment,
+    Comment,
+    Draft,
+    OwnerDigest,
+    Recommendation,
+    ReportExport,
+    ReportVersion,
+    Revision,
+    Section,
+)
+from .pdf import render_pdf
 from .rules import can_edit_section
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,6 +67,8 @@ def save_revision(
     """
     if check_permission and not can_edit_section(author, section):
         raise NotAllowedToEdit
+    if selectors.current_version() is not None:
+        raise ReportFrozen
     text = text.replace("\r\n", "\n").strip()
     with transaction.atomic():
         section = Section.objects.select_for_update().get(pk=section.pk)
@@ -259,3 +284,89 @@ def send_owner_digests(*, now=None) -> int:
             continue  # today's digest went out already
         sent += 1
     return sent
+
+
+# --- Publishing and exports --------------------------------------------------------
+
+
+def publish_report(*, by: User) -> ReportVersion:
+    """Freeze the report as a new published version and queue its PDF.
+
+    Side effects: a ``ReportVersion`` with a snapshot of every section and
+    recommendation; editing stops until the board reopens the report; an
+    export of the version is queued.
+    """
+    with transaction.atomic():
+        # One publisher at a time: the version number is taken under this lock.
+        last = ReportVersion.objects.select_for_update().order_by("-number").first()
+        if last is not None and last.reopened_at is None:
+            raise ReportFrozen
+        snapshot = selectors.report_snapshot()
+        snapshot.number = (last.number + 1) if last else 1
+        snapshot.published_by = by
+        snapshot.save()
+        Section.objects.update(status=Section.Status.FINAL)
+        audit.record(action="report.published", actor=by, target=snapshot)
+        start_export(version=snapshot, by=by)
+    return snapshot
+
+
+def reopen_report(*, by: User) -> None:
+    """Allow editing again; the next publication becomes a new version."""
+    version = selectors.current_version()
+    if version is None:
+        return
+    version.reopened_at = timezone.now()
+    version.save(update_fields=["reopened_at"])
+    audit.record(action="report.reopened", actor=by, target=version)
+
+
+def start_export(*, by: User, version: ReportVersion | None = None) -> ReportExport:
+    """Queue a PDF export; the page polls the row while the task renders it."""
+    from .tasks import export_report
+
+    export = ReportExport.objects.create(requested_by=by, version=version)
+    transaction.on_commit(lambda: export_report.delay(export.pk), robust=True)
+    audit.record(action="report.export_requested", actor=by, target=export)
+    return export
+
+
+def run_export(*, export_id: int) -> ReportExport | None:
+    """Render one export. A failure is recorded and leaves no file behind."""
+    with transaction.atomic():
+        export = ReportExport.objects.select_for_update(skip_locked=True).filter(pk=export_id).first()
+        if export is None or export.status != ReportExport.Status.QUEUED:
+            return None
+        export.status = ReportExport.Status.RUNNING
+        export.save(update_fields=["status"])
+
+    def progress(percent, step):
+        ReportExport.objects.filter(pk=export.pk).update(progress=percent, step=step[:100])
+
+    try:
+        content, pages = render_pdf(version=export.version, progress=progress)
+    except Exception as error:  # any failure must end as a visible failed export
+        ReportExport.objects.filter(pk=export.pk).update(
+            status=ReportExport.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    export.file.save("einddocument.pdf", ContentFile(content), save=False)
+    export.status, export.progress, export.pages, export.finished_at = (
+        ReportExport.Status.DONE,
+        100,
+        pages,
+        timezone.now(),
+    )
+    export.save(update_fields=["file", "status", "progress", "pages", "finished_at"])
+    return export
+
+
+def add_recommendation(*, by: User, text: str, rationale: str, questions, directions, section) -> Recommendation:
+    position = (Recommendation.objects.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    recommendation = Recommendation.objects.create(text=text, rationale=rationale, section=section, position=position)
+    recommendation.questions.set(questions)
+    recommendation.directions.set(directions)
+    audit.record(action="recommendation.added", actor=by, target=recommendation)
+    return recommendation

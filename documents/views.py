@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank.exceptions import DomainError
-from denktank.markdown import render_markdown
 from denktank.mixins import PermissionMixin
 
 from . import selectors, services
@@ -18,10 +17,11 @@ from .forms import (
     DecisionForm,
     EditForm,
     NewSectionForm,
+    RecommendationForm,
     SectionSettingsForm,
     StatusForm,
 )
-from .models import Amendment, Comment, Draft, Revision, Section
+from .models import Amendment, Comment, Draft, ReportExport, Revision, Section
 
 
 class ReportView(PermissionMixin, TemplateView):
@@ -62,8 +62,12 @@ class SectionView(SectionMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         section, user = self.section, self.request.user
+        html, references, unknown = selectors.render_with_citations(section.head.text if section.head else "")
         return super().get_context_data(
             head=section.head,
+            html=html,
+            references=references,
+            unknown_sources=unknown,
             comments=section.comments.select_related("author", "resolved_by"),
             amendments=section.amendments.select_related("proposer", "decided_by"),
             comment_form=CommentForm(),
@@ -156,7 +160,10 @@ class PreviewView(SectionMixin, View):
     """Live preview: the same sanitised rendering as the final page."""
 
     def post(self, request, pk):
-        return HttpResponse(render_markdown(request.POST.get("text", "")))
+        html, references, unknown = selectors.render_with_citations(request.POST.get("text", ""))
+        return render(
+            request, "documents/includes/preview.html", {"html": html, "references": references, "unknown": unknown}
+        )
 
 
 class HistoryView(SectionMixin, TemplateView):
@@ -312,3 +319,87 @@ class NewSectionView(PermissionMixin, View):
             return redirect("documents:section", pk=section.pk)
         messages.error(request, _("Give the new section a title."))
         return redirect("documents:report")
+
+
+class RecommendationsView(PermissionMixin, FormView):
+    """Recommendations and the questions and directions they answer."""
+
+    permission_required = "documents.view_progress"
+    template_name = "documents/recommendations.html"
+    form_class = RecommendationForm
+
+    def get_context_data(self, **kwargs):
+        recommendations, rows = selectors.recommendation_coverage()
+        return super().get_context_data(recommendations=recommendations, rows=rows, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("documents.manage_recommendations"):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        services.add_recommendation(by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Recommendation added."))
+        return redirect("documents:recommendations")
+
+
+class ExportsView(PermissionMixin, TemplateView):
+    """The board starts PDF exports and downloads earlier ones; everyone downloads published versions."""
+
+    permission_required = "documents.view_published"
+    template_name = "documents/exports.html"
+
+    def get_context_data(self, **kwargs):
+        exports = selectors.visible_exports(self.request.user)
+        return super().get_context_data(
+            exports=exports, current=selectors.current_version(), versions=selectors.versions(), **kwargs
+        )
+
+    def post(self, request):
+        if not request.user.has_perm("documents.export_report"):
+            raise PermissionDenied
+        services.start_export(by=request.user)
+        messages.success(request, _("The export has started. This page shows its progress."))
+        return redirect("documents:exports")
+
+
+class ExportStatusView(PermissionMixin, View):
+    permission_required = "documents.export_report"
+
+    def get(self, request, pk):
+        export = get_object_or_404(ReportExport, pk=pk)
+        return render(request, "documents/includes/export_row.html", {"export": export})
+
+
+class ExportDownloadView(PermissionMixin, View):
+    permission_required = "documents.view_published"
+
+    def get(self, request, pk):
+        export = get_object_or_404(ReportExport, pk=pk, status=ReportExport.Status.DONE)
+        if export.version is None and not request.user.has_perm("documents.export_report"):
+            raise Http404
+        name = f"einddocument-v{export.version.number}.pdf" if export.version else f"einddocument-concept-{pk}.pdf"
+        response = FileResponse(export.file.open("rb"), as_attachment=True, filename=name)
+        response["Content-Type"] = "application/pdf"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class PublishView(PermissionMixin, View):
+    permission_required = "documents.publish_report"
+
+    def post(self, request):
+        if request.POST.get("action") == "reopen":
+            services.reopen_report(by=request.user)
+            messages.success(request, _("The report is open for editing again; the next publication is a new version."))
+        else:
+            try:
+                version = services.publish_report(by=request.user)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, _("Version %(number)d is published; its PDF is being made.") % {"number": version.number}
+                )
+        return redirect("documents:exports")

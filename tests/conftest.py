@@ -24,6 +24,7 @@ def load_reference_data():
         ("sessions_app.migrations.0002_calendar_data", "load"),
         ("members.migrations.0002_profiles_data", "load"),
         ("documents.migrations.0002_skeleton_data", "load"),
+        ("documents.migrations.0005_sources_data", "load"),
     ]:
         getattr(import_module(module), function)(django_apps, None)
 
