@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from denktank.storage import private_storage
 
@@ -197,14 +198,14 @@ class Recommendation(models.Model):
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
     )
     position = models.PositiveIntegerField(default=0)
-    text = models.TextField(_("recommendation"))
+    text = models.TextField(pgettext_lazy("report", "recommendation"))
     rationale = models.TextField(_("rationale"), blank=True)
     questions = models.ManyToManyField(Question, blank=True, related_name="recommendations")
     directions = models.ManyToManyField(Direction, blank=True, related_name="recommendations")
 
     class Meta:
-        verbose_name = _("recommendation")
-        verbose_name_plural = _("recommendations")
+        verbose_name = pgettext_lazy("report", "recommendation")
+        verbose_name_plural = pgettext_lazy("report", "recommendations")
         ordering = ["position", "pk"]
 
     def __str__(self):

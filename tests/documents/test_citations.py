@@ -33,5 +33,6 @@ def test_seeded_sources_hold_only_what_the_note_states(db):
 
 
 def test_reference_line_uses_only_filled_fields(db):
-    assert describe(Source.objects.get(key="hyman2025")) == "Hyman et al. (2025). National Bureau of Economic Research (NBER)"
+    hyman = describe(Source.objects.get(key="hyman2025"))
+    assert hyman == "Hyman et al. (2025). National Bureau of Economic Research (NBER)"
     assert describe(Source.objects.get(key="hayek")) == "Friedrich Hayek. The Constitution of Liberty"
