@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from denktank.models import Role, User
 
-from .models import Recommendation, Section
+from .models import Recommendation, Section, Source
 
 
 class EditForm(forms.Form):
@@ -61,3 +61,10 @@ class RecommendationForm(forms.ModelForm):
             "questions": forms.CheckboxSelectMultiple,
             "directions": forms.CheckboxSelectMultiple,
         }
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["key", "authors", "year", "title", "publisher", "url"]
+        help_texts = {"key": _("Cite it in a section as [@key].")}

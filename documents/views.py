@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
+from denktank import audit
 from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
 
@@ -19,9 +20,10 @@ from .forms import (
     NewSectionForm,
     RecommendationForm,
     SectionSettingsForm,
+    SourceForm,
     StatusForm,
 )
-from .models import Amendment, Comment, Draft, ReportExport, Revision, Section
+from .models import Amendment, Comment, Draft, ReportExport, Revision, Section, Source
 
 
 class ReportView(PermissionMixin, TemplateView):
@@ -32,8 +34,14 @@ class ReportView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         tree = selectors.section_tree(user=self.request.user)
+        recommendations, rows = selectors.recommendation_coverage()
         return super().get_context_data(
-            sections=selectors.numbered(tree), progress=selectors.progress(tree), new_form=NewSectionForm(), **kwargs
+            sections=selectors.numbered(tree),
+            progress=selectors.progress(tree),
+            new_form=NewSectionForm(),
+            recommendations=recommendations,
+            rows=rows,
+            **kwargs,
         )
 
 
@@ -403,3 +411,33 @@ class PublishView(PermissionMixin, View):
                     request, _("Version %(number)d is published; its PDF is being made.") % {"number": version.number}
                 )
         return redirect("documents:exports")
+
+
+class SourcesView(PermissionMixin, TemplateView):
+    """The shared library of sources that sections cite."""
+
+    permission_required = "documents.view_progress"
+    template_name = "documents/sources.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sources=Source.objects.all(), form=SourceForm(), **kwargs)
+
+
+class SourceEditView(PermissionMixin, FormView):
+    permission_required = "documents.manage_sources"
+    template_name = "members/form_page.html"
+    form_class = SourceForm
+
+    def get_form_kwargs(self):
+        self.source = get_object_or_404(Source, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+        return {**super().get_form_kwargs(), "instance": self.source}
+
+    def get_context_data(self, **kwargs):
+        heading = self.source.key if self.source else _("New source")
+        return super().get_context_data(heading=heading, **kwargs)
+
+    def form_valid(self, form):
+        source = form.save()
+        audit.record(action="source.saved", actor=self.request.user, target=source)
+        messages.success(self.request, _("Source saved."))
+        return redirect("documents:sources")

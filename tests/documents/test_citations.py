@@ -1,3 +1,5 @@
+from django.urls import reverse
+
 from documents.citations import Numbering, describe
 from documents.models import Source
 
@@ -36,3 +38,15 @@ def test_reference_line_uses_only_filled_fields(db):
     hyman = describe(Source.objects.get(key="hyman2025"))
     assert hyman == "Hyman et al. (2025). National Bureau of Economic Research (NBER)"
     assert describe(Source.objects.get(key="hayek")) == "Friedrich Hayek. The Constitution of Liberty"
+
+
+def test_members_complete_a_source_and_the_kamerlid_cannot(client_for, member_user, mp_user):
+    source = Source.objects.get(key="chang2024")
+    url = reverse("documents:source_edit", args=[source.pk])
+    data = {"key": "chang2024", "authors": "Chang et al.", "year": "2024", "title": "", "publisher": "", "url": ""}
+
+    assert client_for(mp_user).post(url, {**data, "title": "Gekaapt"}).status_code == 403
+    client_for(member_user).post(url, {**data, "publisher": "Een tijdschrift"})
+
+    source.refresh_from_db()
+    assert (source.title, source.publisher) == ("", "Een tijdschrift")
