@@ -55,6 +55,11 @@ class RecommendationForm(forms.ModelForm):
     class Meta:
         model = Recommendation
         fields = ["text", "rationale", "questions", "directions", "section"]
+        labels = {
+            "questions": _("Questions it answers"),
+            "directions": _("Directions it answers"),
+            "section": _("Section"),
+        }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),
