@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from denktank import audit
-from denktank.models import Role, User
+from denktank.models import AuditEntry, OutgoingMail, Role, User
 from denktank.outbox import queue_mail, queue_templated_mail
 from denktank.services import invite_person
 
@@ -265,6 +266,13 @@ def purge_due_applications(*, now: datetime | None = None) -> int:
 def _erase(application: Application, *, by: User | None, action: str) -> None:
     pk, cv = application.pk, application.cv
     with transaction.atomic():
+        # Earlier audit entries named the applicant: keep what happened, drop the name.
+        content_type = ContentType.objects.get_for_model(Application)
+        AuditEntry.objects.filter(target_type=content_type, target_id=str(pk)).update(target_repr="")
+        # The mails we sent them are personal data too.
+        OutgoingMail.objects.filter(to__iexact=application.email).exclude(
+            status__in=[OutgoingMail.Status.QUEUED, OutgoingMail.Status.SENDING]
+        ).delete()
         application.delete()
         audit.record(action=action, actor=by, application_id=pk)
     if cv:

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
-from denktank.models import AuditEntry
+from denktank.models import AuditEntry, OutgoingMail
 from members import services
 from members.models import Application, TalentNote
 
@@ -97,3 +97,16 @@ def test_talent_notes_are_for_the_board_only(client_for, board_user, recruiter_u
     assert list(TalentNote.objects.values_list("member__email", "text")) == [("deelnemer@example.nl", "Sterke pen")]
     assert client_for(recruiter_user).get(reverse("members:talent_notes")).status_code == 403
     assert client_for(member_user).get(reverse("members:talent_notes")).status_code == 403
+
+
+def test_erasure_removes_the_name_from_earlier_audit_entries(client_for, recruiter_user, board_user, db):
+    applicant = ApplicationFactory(name="Anna de Vries")
+    OutgoingMail.objects.create(to=applicant.email, subject="Ontvangen", body_text="Beste Anna", status="sent")
+    client_for(recruiter_user).get(reverse("members:detail", args=[applicant.pk]))
+    assert AuditEntry.objects.get(action="application.viewed").target_repr == "Anna de Vries"
+
+    services.erase_application(application=applicant, by=board_user)
+
+    assert not AuditEntry.objects.filter(target_repr__contains="Anna").exists()
+    assert not OutgoingMail.objects.filter(to=applicant.email).exists()
+    assert AuditEntry.objects.filter(action="application.viewed").count() == 1
