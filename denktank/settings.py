@@ -6,12 +6,13 @@ and mails written to files under ``var/``. Set ``DATABASE_URL`` and
 ``REDIS_URL`` to run on PostgreSQL and Redis.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,9 +27,17 @@ DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY, or DEBUG=true for local development.")
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    # No key configured: use one generated for this installation, kept in var/
+    # (never a key from the source code).
+    key_file = VAR_DIR / "secret_key"
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(get_random_secret_key())
+    SECRET_KEY = key_file.read_text().strip()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
