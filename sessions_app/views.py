@@ -33,7 +33,10 @@ class CalendarView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["meetings"] = selectors.meetings_with_my_answer(self.request.user)
+        meetings = selectors.meetings_with_my_answer(self.request.user)
+        for meeting in meetings:
+            meeting.answerable = self.request.user.has_perm("sessions_app.answer_meeting", meeting)
+        context["meetings"] = meetings
         context["next_meeting"] = selectors.next_meeting()
         context["timeline"] = selectors.timeline()
         return context

@@ -73,3 +73,9 @@ def test_calendar_page_lists_all_meetings_for_a_member(client_for, member_user):
     assert [m.title for m in response.context["meetings"]][:2] == ["Kick-off", "Sessie 1"]
     assert len(response.context["meetings"]) == 12
     assert "onder voorbehoud" in response.content.decode()
+
+
+def test_kamerlid_sees_answer_badges_only_for_physical_meetings(client_for, mp_user):
+    meetings = client_for(mp_user).get(reverse("sessions_app:calendar")).context["meetings"]
+
+    assert [m.title for m in meetings if m.answerable] == ["Kick-off", "Tussentijdse sessie", "Eindpresentatie"]
