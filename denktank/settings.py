@@ -180,6 +180,9 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Denktank Vrijheid, Werk en AI"
+# Accept the code of the previous or next 30-second step too: phones drift, and
+# a code typed at the end of its step would otherwise fail.
+MFA_TOTP_TOLERANCE = 1
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
