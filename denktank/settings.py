@@ -42,6 +42,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where applicants and members write about their personal data (shown in the privacy statement).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="denktank@vvd-ezi.nl")
 
 INSTALLED_APPS = [
     "denktank",
