@@ -6,12 +6,40 @@ from denktank.models import Role, User
 from .models import Recommendation, Section, Source
 
 
+# A section of about 15,000 words; longer texts make every view and preview slow.
+SECTION_MAX_CHARS = 100_000
+# The largest primary key the database holds: bigger numbers are bad input, not a query.
+MAX_ID = 2**63 - 1
+
+
+class IdChoiceField(forms.ModelMultipleChoiceField):
+    """Checkboxes of objects: an id that is no number, or too big for the database, is a form error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class EditForm(forms.Form):
     text = forms.CharField(
-        label=_("Text (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 22, "class": "font-monospace"})
+        label=_("Text (Markdown)"),
+        required=False,
+        max_length=SECTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 22, "class": "font-monospace"}),
     )
-    base = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     note = forms.CharField(label=_("What did you change? (optional)"), max_length=200, required=False)
+
+
+class DraftForm(forms.Form):
+    """The text the editor sends while typing: autosave and preview."""
+
+    text = forms.CharField(required=False, max_length=SECTION_MAX_CHARS, strip=False)
+    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class CommentForm(forms.Form):
@@ -19,7 +47,9 @@ class CommentForm(forms.Form):
 
 
 class AmendmentForm(forms.Form):
-    text = forms.CharField(label=_("Your proposed text"), widget=forms.Textarea(attrs={"rows": 16}))
+    text = forms.CharField(
+        label=_("Your proposed text"), max_length=SECTION_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 16})
+    )
     reason = forms.CharField(label=_("Why this change?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -29,7 +59,21 @@ class DecisionForm(forms.Form):
 
 
 class StatusForm(forms.Form):
+    """The statuses on offer are those the user may set (``selectors.settable_statuses``)."""
+
     status = forms.ChoiceField(label=_("Status"), choices=Section.Status.choices)
+
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses is not None:
+            self.fields["status"].choices = [(v, label) for v, label in Section.Status.choices if v in statuses]
+
+
+class PublishForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I have checked the list above and publish the report as it stands."),
+        error_messages={"required": _("Tick the box to confirm that you publish the report as it stands.")},
+    )
 
 
 class SectionSettingsForm(forms.Form):
@@ -51,6 +95,13 @@ class NewSectionForm(forms.Form):
     )  # fmt: skip
 
 
+class SectionChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and (not str(value).isdigit() or int(value) > MAX_ID):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class RecommendationForm(forms.ModelForm):
     class Meta:
         model = Recommendation
@@ -60,6 +111,7 @@ class RecommendationForm(forms.ModelForm):
             "directions": _("Directions it answers"),
             "section": _("Section"),
         }
+        field_classes = {"questions": IdChoiceField, "directions": IdChoiceField, "section": SectionChoiceField}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),

@@ -140,7 +140,7 @@ class Amendment(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="amendments")
     proposer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     base = models.ForeignKey(Revision, null=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(_("proposed text"))
+    text = models.TextField(_("proposed text"), max_length=100_000)
     reason = models.TextField(_("reason"), max_length=2000)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
@@ -198,8 +198,8 @@ class Recommendation(models.Model):
         Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="recommendations"
     )
     position = models.PositiveIntegerField(default=0)
-    text = models.TextField(pgettext_lazy("report", "recommendation"))
-    rationale = models.TextField(_("rationale"), blank=True)
+    text = models.TextField(pgettext_lazy("report", "recommendation"), max_length=2000)
+    rationale = models.TextField(_("rationale"), max_length=5000, blank=True)
     questions = models.ManyToManyField(Question, blank=True, related_name="recommendations")
     directions = models.ManyToManyField(Direction, blank=True, related_name="recommendations")
 

@@ -6,10 +6,10 @@ from difflib import SequenceMatcher
 from django.db.models import Count, Prefetch, Q
 
 from denktank.markdown import render_markdown
-from denktank.models import User
+from denktank.models import Role, User
 
 from .citations import Numbering, describe
-from .models import Direction, Question, Recommendation, ReportExport, ReportVersion, Section
+from .models import Amendment, Comment, Direction, Question, Recommendation, ReportExport, ReportVersion, Section
 from .rules import can_view_section
 
 
@@ -104,9 +104,20 @@ def render_with_citations(text: str, numbering: Numbering | None = None):
     return html, [(number, describe(source)) for number, source in numbering.references], numbering.unknown
 
 
-def recommendation_coverage():
-    """Questions and directions against recommendations: what is still unanswered."""
-    recommendations = list(Recommendation.objects.prefetch_related("questions", "directions").select_related("section"))
+def visible_recommendations(user: User | None):
+    """Recommendations this user may read: the Kamerlid only those of shared sections (drafts stay inside)."""
+    recommendations = Recommendation.objects.prefetch_related("questions", "directions").select_related("section")
+    if user is not None and not user.has_perm("documents.discuss_section"):
+        recommendations = recommendations.filter(section__shared=True)
+    return recommendations
+
+
+def recommendation_coverage(user: User | None = None):
+    """Questions and directions against recommendations: what is still unanswered.
+
+    With a user, only the recommendations that user may read count.
+    """
+    recommendations = list(visible_recommendations(user))
     rows = []
     for label, items, attribute in (
         ("question", Question.objects.all(), "questions"),
@@ -143,6 +154,11 @@ def report_snapshot() -> ReportVersion:
     return ReportVersion(sections=sections, recommendations=recommendations, authors=authors)
 
 
+def latest_version() -> ReportVersion | None:
+    """The newest published version, also after the board reopened the report."""
+    return ReportVersion.objects.order_by("-number").first()
+
+
 def current_version() -> ReportVersion | None:
     """The published version that freezes the report, if it is not reopened."""
     return ReportVersion.objects.filter(reopened_at__isnull=True).order_by("-number").first()
@@ -158,3 +174,52 @@ def visible_exports(user: User):
     if not user.has_perm("documents.export_report"):
         exports = exports.filter(version__isnull=False, status=ReportExport.Status.DONE)
     return exports[:50]
+
+
+def settable_statuses(*, user: User, section: Section) -> list[str]:
+    """The statuses this user may give the section: owners move between draft and review, the board sets any.
+
+    A section the board made final stays final for its owners.
+    """
+    if user.has_perm("documents.manage_structure"):
+        return list(Section.Status.values)
+    if not user.has_perm("documents.edit_section", section) or section.status == Section.Status.FINAL:
+        return []
+    return [Section.Status.DRAFT, Section.Status.REVIEW]
+
+
+def publication_check(tree) -> dict:
+    """What the board should know before publishing: sections still empty and sections not final."""
+    sections = numbered(tree)
+    return {
+        "empty": [(number, section) for number, section, _, _ in sections if not section.head or not section.head.text],
+        "not_final": [
+            (number, section) for number, section, _, _ in sections if section.status != Section.Status.FINAL
+        ],
+    }
+
+
+def publication_readers():
+    """Everyone who is told about a new published version: active members and Kamerleden."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.DEELNEMER, Role.KAMERLID])
+        .distinct()
+        .order_by("name", "pk")
+    )
+
+
+def owner_inbox(user: User) -> dict:
+    """Open proposals and unresolved comments on the sections this user owns, for the dashboard."""
+    amendments = list(
+        Amendment.objects.filter(section__owners=user, status=Amendment.Status.OPEN)
+        .exclude(proposer=user)
+        .select_related("section", "proposer")
+        .order_by("-created_at", "pk")[:20]
+    )
+    comments = list(
+        Comment.objects.filter(section__owners=user, resolved_at__isnull=True)
+        .exclude(author=user)
+        .select_related("section", "author")
+        .order_by("-created_at", "pk")[:20]
+    )
+    return {"open_amendments": amendments, "open_comments": comments}

@@ -62,16 +62,20 @@ def save_revision(
     moved on since, the two texts are merged by paragraph; overlapping
     changes raise ``EditConflict`` and nothing is saved. The section row is
     locked, so concurrent saves queue up and each gets its own number.
+    Raises ``ReportFrozen`` while a published version freezes the report.
     Side effects: creates a ``Revision``, moves the section's head, deletes
     the writer's autosaved draft.
     """
     if check_permission and not can_edit_section(author, section):
         raise NotAllowedToEdit
-    if selectors.current_version() is not None:
-        raise ReportFrozen
     text = text.replace("\r\n", "\n").strip()
     with transaction.atomic():
         section = Section.objects.select_for_update().get(pk=section.pk)
+        # Checked under the section lock: publishing locks every section before
+        # it takes its snapshot, so a save either lands in the snapshot or sees
+        # the published version here.
+        if selectors.current_version() is not None:
+            raise ReportFrozen
         head = Revision.objects.filter(pk=section.head_id).first()
         merged = False
         if head is not None and head.pk != base_id:
@@ -122,6 +126,19 @@ def autosave_draft(*, section: Section, user: User, text: str, base_id: int | No
         defaults={"text": text, "base_id": base_id, "updated_at": timezone.now()},
     )
     return draft
+
+
+def save_or_keep_draft(*, section: Section, author: User, text: str, base_id: int | None, note: str = "") -> SaveResult:
+    """Save a revision; when the report was published meanwhile, keep the text as the writer's draft.
+
+    Raises ``ReportFrozen`` after the draft is stored, so the caller can say
+    why nothing was saved while the writer's text is safe.
+    """
+    try:
+        return save_revision(section=section, author=author, text=text, base_id=base_id, note=note)
+    except ReportFrozen:
+        autosave_draft(section=section, user=author, text=text, base_id=base_id)
+        raise
 
 
 def discard_draft(*, section: Section, user: User) -> None:
@@ -194,12 +211,17 @@ def reject_amendment(*, amendment: Amendment, by: User, reason: str) -> None:
 
 
 def set_status(*, section: Section, status: str, by: User) -> None:
-    """Owners move a section between concept and review; only the board makes it final."""
+    """Owners move a section between concept and review; only the board makes it final.
+
+    Raises ``OnlyBoardFinalises`` for a status the user may not set (see
+    ``selectors.settable_statuses``) and ``ReportFrozen`` while published.
+    Side effects: the section's status and an audit entry.
+    """
     if not can_edit_section(by, section):
         raise NotAllowedToEdit
-    if (status == Section.Status.FINAL or section.status == Section.Status.FINAL) and not by.has_perm(
-        "documents.manage_structure"
-    ):
+    if selectors.current_version() is not None:
+        raise ReportFrozen
+    if status not in selectors.settable_statuses(user=by, section=section):
         raise OnlyBoardFinalises
     section.status = status
     section.save(update_fields=["status"])
@@ -226,7 +248,8 @@ def add_section(*, title: str, parent: Section | None, by: User) -> Section:
 def move_section(*, section: Section, direction: int, by: User) -> None:
     """Swap a section with its neighbour above (-1) or below (+1)."""
     with transaction.atomic():
-        siblings = list(Section.objects.select_for_update().filter(parent=section.parent_id).order_by("position", "pk"))
+        locked = Section.objects.select_for_update().filter(parent=section.parent_id).order_by("pk")
+        siblings = sorted(locked, key=lambda s: (s.position, s.pk))
         index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
         other = index + direction
         if not 0 <= other < len(siblings):
@@ -292,22 +315,34 @@ def send_owner_digests(*, now=None) -> int:
 def publish_report(*, by: User) -> ReportVersion:
     """Freeze the report as a new published version and queue its PDF.
 
+    Section statuses are left as they are: the snapshot is what is published.
     Side effects: a ``ReportVersion`` with a snapshot of every section and
     recommendation; editing stops until the board reopens the report; an
-    export of the version is queued.
+    export of the version is queued; one mail to every active member and
+    Kamerlid with the link.
     """
     with transaction.atomic():
-        # One publisher at a time: the version number is taken under this lock.
-        last = ReportVersion.objects.select_for_update().order_by("-number").first()
+        # Locking every section makes one publisher at a time, waits for saves
+        # in progress and holds new ones until the version is committed
+        # (save_revision checks for it under the same row lock). Rows are
+        # locked in primary key order, as everywhere, so no two lockers deadlock.
+        list(Section.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        last = ReportVersion.objects.order_by("-number").first()
         if last is not None and last.reopened_at is None:
             raise ReportFrozen
         snapshot = selectors.report_snapshot()
         snapshot.number = (last.number + 1) if last else 1
         snapshot.published_by = by
         snapshot.save()
-        Section.objects.update(status=Section.Status.FINAL)
         audit.record(action="report.published", actor=by, target=snapshot)
         start_export(version=snapshot, by=by)
+        for reader in selectors.publication_readers():
+            queue_templated_mail(
+                to=reader.email,
+                template="report_published",
+                context={"name": reader.get_short_name(), "number": snapshot.number},
+                idempotency_key=f"report-published:{snapshot.number}:{reader.pk}",
+            )
     return snapshot
 
 
@@ -322,8 +357,15 @@ def reopen_report(*, by: User) -> None:
 
 
 def start_export(*, by: User, version: ReportVersion | None = None) -> ReportExport:
-    """Queue a PDF export; the page polls the row while the task renders it."""
+    """Queue a PDF export; the page polls the row while the task renders it.
+
+    A draft export (no version) is refused while the report is frozen: the
+    published version's PDF is the one to download then.
+    """
     from .tasks import export_report
+
+    if version is None and selectors.current_version() is not None:
+        raise ReportFrozen
 
     export = ReportExport.objects.create(requested_by=by, version=version)
     transaction.on_commit(lambda: export_report.delay(export.pk), robust=True)

@@ -11,13 +11,15 @@ from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
 
 from . import selectors, services
-from .exceptions import EditConflict
+from .exceptions import EditConflict, ReportFrozen
 from .forms import (
     AmendmentForm,
     CommentForm,
     DecisionForm,
+    DraftForm,
     EditForm,
     NewSectionForm,
+    PublishForm,
     RecommendationForm,
     SectionSettingsForm,
     SourceForm,
@@ -34,7 +36,7 @@ class ReportView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         tree = selectors.section_tree(user=self.request.user)
-        recommendations, rows = selectors.recommendation_coverage()
+        recommendations, rows = selectors.recommendation_coverage(self.request.user)
         return super().get_context_data(
             sections=selectors.numbered(tree),
             progress=selectors.progress(tree),
@@ -71,6 +73,8 @@ class SectionView(SectionMixin, DetailView):
     def get_context_data(self, **kwargs):
         section, user = self.section, self.request.user
         html, references, unknown = selectors.render_with_citations(section.head.text if section.head else "")
+        frozen = selectors.current_version()
+        statuses = [] if frozen else selectors.settable_statuses(user=user, section=section)
         return super().get_context_data(
             head=section.head,
             html=html,
@@ -79,12 +83,13 @@ class SectionView(SectionMixin, DetailView):
             comments=section.comments.select_related("author", "resolved_by"),
             amendments=section.amendments.select_related("proposer", "decided_by"),
             comment_form=CommentForm(),
-            status_form=StatusForm(initial={"status": section.status}),
+            status_form=StatusForm(statuses=statuses, initial={"status": section.status}) if statuses else None,
             settings_form=SectionSettingsForm(
                 initial={"title": section.title, "owners": section.owners.all(), "shared": section.shared}
             ),
             can_edit=user.has_perm("documents.edit_section", section),
             can_discuss=user.has_perm("documents.discuss_section"),
+            frozen=frozen,
             draft=Draft.objects.filter(section=section, user=user).first(),
             **kwargs,
         )
@@ -96,6 +101,9 @@ class EditView(SectionMixin, View):
     def get(self, request, pk):
         if not request.user.has_perm("documents.edit_section", self.section):
             raise PermissionDenied
+        if selectors.current_version() is not None:
+            messages.info(request, ReportFrozen.message)
+            return self.back()
         draft = Draft.objects.filter(section=self.section, user=request.user).first()
         head = self.section.head
         if draft:
@@ -111,13 +119,22 @@ class EditView(SectionMixin, View):
         if not form.is_valid():
             return self._render(form)
         try:
-            result = services.save_revision(
+            result = services.save_or_keep_draft(
                 section=self.section,
                 author=request.user,
                 text=form.cleaned_data["text"],
                 base_id=form.cleaned_data["base"],
                 note=form.cleaned_data["note"],
             )
+        except ReportFrozen:
+            messages.warning(
+                request,
+                _(
+                    "The board published the report while you were writing, so no revision was made. "
+                    "Your text is kept as your private draft; you continue from it when the board reopens the report."
+                ),
+            )
+            return self.back()
         except EditConflict as conflict:
             # Keep the writer's text; the new base is what is saved now.
             form = EditForm(initial={"text": form.cleaned_data["text"], "base": conflict.head.pk})
@@ -145,17 +162,22 @@ class AutosaveView(SectionMixin, View):
     """Stores the writer's private draft (htmx, every few seconds while typing)."""
 
     def post(self, request, pk):
-        base = request.POST.get("base")
+        form = DraftForm(request.POST)
+        if not form.is_valid():
+            return render(request, "documents/includes/autosaved.html", {"form": form}, status=400)
         try:
             draft = services.autosave_draft(
                 section=self.section,
                 user=request.user,
-                text=request.POST.get("text", ""),
-                base_id=int(base) if base and base.isdigit() else None,
+                text=form.cleaned_data["text"],
+                base_id=form.cleaned_data["base"],
             )
         except DomainError as error:
             return HttpResponse(error.message, status=403)
-        return render(request, "documents/includes/autosaved.html", {"draft": draft})
+        # The draft is private, so it is kept even when the report was published
+        # meanwhile; the writer is told that it did not become a revision.
+        context = {"draft": draft, "frozen": selectors.current_version() is not None}
+        return render(request, "documents/includes/autosaved.html", context)
 
 
 class DiscardDraftView(SectionMixin, View):
@@ -165,10 +187,15 @@ class DiscardDraftView(SectionMixin, View):
 
 
 class PreviewView(SectionMixin, View):
-    """Live preview: the same sanitised rendering as the final page."""
+    """Live preview for writers and proposers: the same sanitised rendering as the final page."""
+
+    permission_required = "documents.discuss_section"
 
     def post(self, request, pk):
-        html, references, unknown = selectors.render_with_citations(request.POST.get("text", ""))
+        form = DraftForm(request.POST)
+        if not form.is_valid():
+            return render(request, "documents/includes/preview.html", {"form": form})
+        html, references, unknown = selectors.render_with_citations(form.cleaned_data["text"])
         return render(
             request, "documents/includes/preview.html", {"html": html, "references": references, "unknown": unknown}
         )
@@ -277,7 +304,9 @@ class DecideAmendmentView(SectionMixin, View):
 class StatusView(SectionMixin, View):
     def post(self, request, pk):
         form = StatusForm(request.POST)
-        if form.is_valid():
+        if not form.is_valid():
+            messages.error(request, _("Choose one of the statuses offered."))
+        else:
             try:
                 services.set_status(section=self.section, status=form.cleaned_data["status"], by=request.user)
             except DomainError as error:
@@ -337,8 +366,14 @@ class RecommendationsView(PermissionMixin, FormView):
     form_class = RecommendationForm
 
     def get_context_data(self, **kwargs):
-        recommendations, rows = selectors.recommendation_coverage()
-        return super().get_context_data(recommendations=recommendations, rows=rows, **kwargs)
+        recommendations, rows = selectors.recommendation_coverage(self.request.user)
+        published = selectors.latest_version()
+        return super().get_context_data(
+            recommendations=recommendations,
+            rows=rows,
+            published=published if not self.request.user.has_perm("documents.discuss_section") else None,
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm("documents.manage_recommendations"):
@@ -366,8 +401,12 @@ class ExportsView(PermissionMixin, TemplateView):
     def post(self, request):
         if not request.user.has_perm("documents.export_report"):
             raise PermissionDenied
-        services.start_export(by=request.user)
-        messages.success(request, _("The export has started. This page shows its progress."))
+        try:
+            services.start_export(by=request.user)
+        except ReportFrozen:
+            messages.error(request, _("The report is published: download the PDF of the published version below."))
+        else:
+            messages.success(request, _("The export has started. This page shows its progress."))
         return redirect("documents:exports")
 
 
@@ -395,22 +434,38 @@ class ExportDownloadView(PermissionMixin, View):
 
 
 class PublishView(PermissionMixin, View):
+    """The board checks what is empty or not final, confirms and publishes; or reopens the report."""
+
     permission_required = "documents.publish_report"
+    template_name = "documents/publish.html"
+
+    def get(self, request):
+        return self._render(PublishForm())
 
     def post(self, request):
         if request.POST.get("action") == "reopen":
             services.reopen_report(by=request.user)
             messages.success(request, _("The report is open for editing again; the next publication is a new version."))
+            return redirect("documents:exports")
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            return self._render(form, status=400)
+        try:
+            version = services.publish_report(by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
         else:
-            try:
-                version = services.publish_report(by=request.user)
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request, _("Version %(number)d is published; its PDF is being made.") % {"number": version.number}
-                )
+            messages.success(
+                request,
+                _("Version %(number)d is published; its PDF is being made and members and Kamerleden get a mail.")
+                % {"number": version.number},
+            )
         return redirect("documents:exports")
+
+    def _render(self, form, status=200):
+        check = selectors.publication_check(selectors.section_tree(user=None))
+        context = {"form": form, "current": selectors.current_version(), **check}
+        return render(self.request, self.template_name, context, status=status)
 
 
 class SourcesView(PermissionMixin, TemplateView):
@@ -425,11 +480,15 @@ class SourcesView(PermissionMixin, TemplateView):
 
 class SourceEditView(PermissionMixin, FormView):
     permission_required = "documents.manage_sources"
-    template_name = "members/form_page.html"
+    template_name = "documents/source_form.html"
     form_class = SourceForm
 
+    def setup(self, request, *args, **kwargs):
+        # The source is known before anything reads it: the form, the heading.
+        super().setup(request, *args, **kwargs)
+        self.source = get_object_or_404(Source, pk=kwargs["pk"]) if "pk" in kwargs else None
+
     def get_form_kwargs(self):
-        self.source = get_object_or_404(Source, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
         return {**super().get_form_kwargs(), "instance": self.source}
 
     def get_context_data(self, **kwargs):

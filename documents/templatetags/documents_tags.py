@@ -10,4 +10,5 @@ def report_card(context):
     user = context["request"].user
     tree = selectors.section_tree(user=user)
     mine = [section for section, _, _ in tree if any(owner.pk == user.pk for owner in section.owners.all())]
-    return {"progress": selectors.progress(tree), "mine": mine}
+    inbox = selectors.owner_inbox(user) if mine else {}
+    return {"progress": selectors.progress(tree), "mine": mine, **inbox}
