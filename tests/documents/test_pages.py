@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from denktank.models import Role
+from documents import services
 from documents.forms import RecommendationForm
 from documents.models import Amendment, Comment, Question, Recommendation, Section, Source
 
@@ -128,3 +129,14 @@ def test_out_of_range_ids_are_refused_before_any_query(db, django_assert_num_que
     with django_assert_num_queries(0):
         assert form.is_valid() is False
     assert set(form.errors) == {"questions", "directions", "section"}
+
+
+def test_counts_use_singular_and_plural(client_for, writers, board_user):
+    section = Section.objects.get(title="Inleiding")
+    section.owners.set(writers)
+    services.save_revision(section=section, author=writers[0], text="Vrijheid", base_id=None)
+
+    page = client_for(board_user).get(reverse("documents:report")).content.decode()
+
+    assert "1 woord," in page
+    assert f"{Section.objects.count()} onderdelen" in page
