@@ -5,7 +5,6 @@ from denktank.models import Role, User
 
 from .models import Recommendation, Section, Source
 
-
 # A section of about 15,000 words; longer texts make every view and preview slow.
 SECTION_MAX_CHARS = 100_000
 # The largest primary key the database holds: bigger numbers are bad input, not a query.

@@ -253,6 +253,9 @@ class ReportExport(models.Model):
     file = models.FileField(storage=private_storage, upload_to=export_upload_to, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Written every few seconds while the worker renders: a running export
+    # whose heartbeat stopped lost its worker or database and is ended by a sweep.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,12 +1,14 @@
 """Writing the final report: revisions, merges, drafts, comments, amendments, structure."""
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from denktank import audit
 from denktank.models import User
@@ -373,36 +375,134 @@ def start_export(*, by: User, version: ReportVersion | None = None) -> ReportExp
     return export
 
 
+# A running export writes its heartbeat this often; one silent for
+# EXPORT_STALE_AFTER lost its worker or its database and is ended.
+EXPORT_HEARTBEAT = timedelta(seconds=10)
+EXPORT_STALE_AFTER = timedelta(seconds=90)
+# Files younger than this may belong to an export whose row is still being written.
+ORPHAN_GRACE = timedelta(minutes=10)
+
+
 def run_export(*, export_id: int) -> ReportExport | None:
-    """Render one export. A failure is recorded and leaves no file behind."""
+    """Render one export; it always ends done or failed, and a failure leaves no file.
+
+    Side effects: the row moves queued → running → done (with its file) or
+    failed (with the reason). While rendering, a heartbeat thread touches the
+    row; if the worker or the database dies, ``sweep_exports`` ends it.
+    """
     with transaction.atomic():
         export = ReportExport.objects.select_for_update(skip_locked=True).filter(pk=export_id).first()
         if export is None or export.status != ReportExport.Status.QUEUED:
             return None
         export.status = ReportExport.Status.RUNNING
-        export.save(update_fields=["status"])
+        export.heartbeat_at = timezone.now()
+        export.save(update_fields=["status", "heartbeat_at"])
 
     def progress(percent, step):
-        ReportExport.objects.filter(pk=export.pk).update(progress=percent, step=step[:100])
+        ReportExport.objects.filter(pk=export.pk).update(progress=percent, step=step[:100], heartbeat_at=timezone.now())
 
     try:
-        content, pages = render_pdf(version=export.version, progress=progress)
+        with _heartbeat(export.pk):
+            content, pages = render_pdf(version=export.version, progress=progress)
+        export.file.save("einddocument.pdf", ContentFile(content), save=False)
+        try:
+            updated = ReportExport.objects.filter(pk=export.pk, status=ReportExport.Status.RUNNING).update(
+                file=export.file.name,
+                status=ReportExport.Status.DONE,
+                progress=100,
+                pages=pages,
+                finished_at=timezone.now(),
+            )
+        except Exception:
+            export.file.delete(save=False)  # no file without a row that points to it
+            raise
+        if not updated:  # the sweep gave up on this export meanwhile: its file is not wanted
+            export.file.delete(save=False)
+            return None
     except Exception as error:  # any failure must end as a visible failed export
-        ReportExport.objects.filter(pk=export.pk).update(
-            status=ReportExport.Status.FAILED,
-            error=f"{type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now(),
-        )
+        _mark_failed(export.pk, f"{type(error).__name__}: {error}")
         raise
-    export.file.save("einddocument.pdf", ContentFile(content), save=False)
-    export.status, export.progress, export.pages, export.finished_at = (
-        ReportExport.Status.DONE,
-        100,
-        pages,
-        timezone.now(),
-    )
-    export.save(update_fields=["file", "status", "progress", "pages", "finished_at"])
+    export.refresh_from_db()
     return export
+
+
+class _heartbeat:
+    """Touch the export's row from a side thread while WeasyPrint holds the main one."""
+
+    def __init__(self, export_id: int):
+        self.export_id = export_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.beat, daemon=True)
+
+    def beat(self):
+        try:
+            while not self.stop.wait(EXPORT_HEARTBEAT.total_seconds()):
+                try:
+                    ReportExport.objects.filter(pk=self.export_id).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    # The database is away: stay silent, so the sweep ends the export when it returns.
+                    logger.warning("Export %s: heartbeat not written", self.export_id)
+                    close_old_connections()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+def _mark_failed(export_id: int, reason: str) -> None:
+    """Record a failure; the connection may be the one that just died, so retry once on a fresh one."""
+    for attempt in (1, 2):
+        try:
+            ReportExport.objects.filter(
+                pk=export_id, status__in=[ReportExport.Status.QUEUED, ReportExport.Status.RUNNING]
+            ).update(status=ReportExport.Status.FAILED, error=reason[:2000], finished_at=timezone.now())
+            return
+        except DatabaseError:
+            if attempt == 2:
+                logger.exception("Export %s: could not record the failure; the sweep will", export_id)
+            connection.close()
+
+
+def sweep_exports(*, now=None) -> int:
+    """End exports whose worker or database died, and remove PDF files that no export points to.
+
+    Side effects: running exports with a heartbeat older than
+    ``EXPORT_STALE_AFTER`` become failed with a reason; unreferenced files
+    under ``exports/`` older than ``ORPHAN_GRACE`` are deleted. Returns the
+    number of exports ended.
+    """
+    now = now or timezone.now()
+    ended = ReportExport.objects.filter(
+        status=ReportExport.Status.RUNNING, heartbeat_at__lt=now - EXPORT_STALE_AFTER
+    ).update(
+        status=ReportExport.Status.FAILED,
+        error=str(_("The export was interrupted: its worker or the database stopped. Try again.")),
+        finished_at=now,
+    )
+    if ended:
+        logger.warning("Ended %d interrupted export(s)", ended)
+    storage = ReportExport._meta.get_field("file").storage
+    referenced = set(ReportExport.objects.exclude(file="").values_list("file", flat=True))
+    try:
+        _dirs, names = storage.listdir("exports")
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        path = f"exports/{name}"
+        if path not in referenced and storage.get_modified_time(path) < now - ORPHAN_GRACE:
+            storage.delete(path)
+            logger.warning("Removed orphan export file %s", path)
+    return ended
+
+
+def retry_export(*, export: ReportExport, by: User) -> ReportExport:
+    """Start the same export again after a failure: the same published version, or the draft."""
+    return start_export(by=by, version=export.version)
 
 
 def add_recommendation(*, by: User, text: str, rationale: str, questions, directions, section) -> Recommendation:

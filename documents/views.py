@@ -402,7 +402,11 @@ class ExportsView(PermissionMixin, TemplateView):
         if not request.user.has_perm("documents.export_report"):
             raise PermissionDenied
         try:
-            services.start_export(by=request.user)
+            if request.POST.get("retry", "").isdigit():
+                failed = get_object_or_404(ReportExport, pk=request.POST["retry"], status=ReportExport.Status.FAILED)
+                services.retry_export(export=failed, by=request.user)
+            else:
+                services.start_export(by=request.user)
         except ReportFrozen:
             messages.error(request, _("The report is published: download the PDF of the published version below."))
         else:
