@@ -90,6 +90,8 @@ class SectionView(SectionMixin, DetailView):
             can_edit=user.has_perm("documents.edit_section", section),
             can_discuss=user.has_perm("documents.discuss_section"),
             frozen=frozen,
+            # Right after a save: the browser may drop its local copy of the text.
+            just_saved=self.request.session.pop("saved_section", None) == section.pk,
             draft=Draft.objects.filter(section=section, user=user).first(),
             **kwargs,
         )
@@ -139,6 +141,7 @@ class EditView(SectionMixin, View):
             # Keep the writer's text; the new base is what is saved now.
             form = EditForm(initial={"text": form.cleaned_data["text"], "base": conflict.head.pk})
             return self._render(form, conflict=conflict, status=409)
+        request.session["saved_section"] = self.section.pk
         if result.merged:
             messages.success(
                 request,

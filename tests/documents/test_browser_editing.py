@@ -145,3 +145,41 @@ def test_script_in_a_section_never_runs_in_the_browser(browser, live_server, sha
         assert page.locator("#preview script").count() == 0
     finally:
         context.close()
+
+
+def test_text_of_a_failed_save_stays_in_the_browser_until_the_server_has_it(browser, live_server, shared_section):
+    section, writers = shared_section
+    context, page = logged_in_page(browser, live_server, writers[0].email)
+    edit_url = f"{live_server.url}/einddocument/{section.pk}/bewerken/"
+    typed = FOUR + "\n\nTekst getypt terwijl de database weg was."
+
+    # The server is away: autosave and the save both fail.
+    def outage(route):
+        if route.request.method == "POST":
+            route.fulfill(status=500, body="Server Error")
+        else:
+            route.continue_()
+
+    page.route("**/einddocument/**", outage)
+    page.goto(edit_url)
+    page.locator("#id_text").fill(typed)
+    expect(page.locator("#unsent-status")).to_be_visible(timeout=10_000)
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("Server Error")).to_be_visible()
+    page.unroute("**/einddocument/**")
+
+    # Back on the edit page, the browser offers the text the server never got.
+    page.goto(edit_url)
+    banner = page.locator("#unsent-banner")
+    expect(banner).to_be_visible()
+    assert page.locator("#id_text").input_value() == FOUR
+    banner.get_by_role("button", name="Terugzetten in de editor").click()
+    assert page.locator("#id_text").input_value() == typed
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page).to_have_url(f"{live_server.url}/einddocument/{section.pk}/")
+
+    assert Section.objects.get(pk=section.pk).head.text == typed
+    assert page.evaluate(f"window.localStorage.getItem('denktank:section:{section.pk}:unsent')") is None
+    page.goto(edit_url)
+    expect(page.locator("#unsent-banner")).to_be_hidden()
+    context.close()
