@@ -3,6 +3,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Attendance, Meeting, Rsvp
 
@@ -16,16 +17,33 @@ class RsvpForm(forms.Form):
         label=_("Reason (needed with “no”)"), max_length=300, required=False, widget=forms.TextInput()
     )
 
+    @classmethod
+    def for_answer(cls, rsvp: Rsvp | None):
+        """An unbound form showing the current answer: after a save no old error stays on screen."""
+        return cls(initial={"answer": getattr(rsvp, "answer", None), "reason": getattr(rsvp, "reason", "")})
+
+    def autofocus_first_error(self) -> bool:
+        """Mark the first field with an error ``autofocus``: htmx moves the focus
+        there after swapping the form in, so keyboard users land on the problem."""
+        for name, field in self.fields.items():
+            if name in self.errors:
+                field.widget.attrs["autofocus"] = True
+                return True
+        return False
+
 
 class WhenWhereMixin(forms.Form):
     """Date and time as Amsterdam wall-clock time, made aware in ``clean``."""
 
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # <input type=date> and <input type=time> only take ISO values; without a
+    # fixed format Django sends the Dutch dd-mm-yyyy and the browser shows nothing.
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     duration_minutes = forms.IntegerField(label=_("Length in minutes"), min_value=15, max_value=600)
     city = forms.CharField(label=_("Place"), max_length=80, required=False)
     address = forms.CharField(
-        label=_("Address"),
+        # With a context: the bare "Address" is also the audit log's IP address column.
+        label=pgettext_lazy("meeting place", "Address"),
         max_length=200,
         required=False,
         help_text=_("Leave empty while the address is not known: the platform shows “address to follow”."),

@@ -217,10 +217,13 @@ def reminder_schedule() -> list[tuple[str, timedelta, timedelta]]:
 def send_due_reminders(*, now: datetime | None = None) -> int:
     """The periodic sweep: send every reminder that is due now, once.
 
-    Works from database state only. Side effects: per reminder a
-    ``SentReminder`` row and an outbox mail in one transaction; the unique
-    key (person, meeting, kind, start time) makes a concurrent sweep's
-    duplicate fail and roll back. Returns the number of reminders queued.
+    Works from database state only. One mail per person and meeting per
+    sweep: when several reminders are due at once (after downtime, the week
+    reminder and the nudge), one mail does all their jobs. Side effects: per
+    person and meeting one outbox mail and a ``SentReminder`` row for each
+    reminder it covers, in one transaction; the unique key (person, meeting,
+    kind, start time) makes a concurrent sweep's duplicate fail and roll
+    back. Returns the number of mails queued.
     """
     now = now or timezone.now()
     schedule = reminder_schedule()
@@ -229,9 +232,7 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     meetings = Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__gt=now, starts_at__lte=horizon)
     for meeting in meetings:
         due = [
-            (kind, stale)
-            for kind, before, stale in schedule
-            if meeting.starts_at - before <= now < meeting.starts_at - stale
+            kind for kind, before, stale in schedule if meeting.starts_at - before <= now < meeting.starts_at - stale
         ]
         if not due:
             continue
@@ -241,35 +242,43 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
         )
         for person in selectors.participants(meeting):
             answer = answers.get(person.pk)
-            for kind, _ in due:
-                if (person.pk, kind) in already:
-                    continue
-                if kind == SentReminder.Kind.NUDGE and answer is not None:
-                    continue
-                if kind != SentReminder.Kind.NUDGE and answer is not None and answer.answer == Rsvp.Answer.NO:
-                    continue
-                sent += _send_reminder(meeting=meeting, person=person, kind=kind, answer=answer)
+            kinds = [kind for kind in due if (person.pk, kind) not in already and _reminder_applies(kind, answer)]
+            if kinds:
+                sent += _send_reminder(meeting=meeting, person=person, kinds=kinds, answer=answer)
     return sent
 
 
-def _send_reminder(*, meeting: Meeting, person: User, kind: str, answer: Rsvp | None) -> int:
+def _reminder_applies(kind: str, answer: Rsvp | None) -> bool:
+    """The nudge is for those who have not answered; reminders skip those who said no."""
+    if kind == SentReminder.Kind.NUDGE:
+        return answer is None
+    return answer is None or answer.answer != Rsvp.Answer.NO
+
+
+def _send_reminder(*, meeting: Meeting, person: User, kinds: list[str], answer: Rsvp | None) -> int:
+    """One mail covering ``kinds``. The nudge's text also reminds of the
+    meeting, so it speaks for all; otherwise the closest reminder does."""
+    mail_kind = SentReminder.Kind.NUDGE if SentReminder.Kind.NUDGE in kinds else kinds[-1]
     include_link = person.has_perm("sessions_app.view_online_link")
     try:
         with transaction.atomic():
-            SentReminder.objects.create(meeting=meeting, user=person, kind=kind, for_starts_at=meeting.starts_at)
+            for kind in kinds:
+                SentReminder.objects.create(meeting=meeting, user=person, kind=kind, for_starts_at=meeting.starts_at)
             queue_templated_mail(
                 to=person.email,
                 template="session_reminder",
                 context={
                     "name": person.get_short_name(),
                     "meeting": meeting,
-                    "kind": kind,
+                    "kind": mail_kind,
                     "answer": answer,
                     "links": answer_links(meeting=meeting, user=person),
                     "show_online_link": include_link,
                 },
                 attachments=[meeting_attachment(meeting, include_link=include_link)],
-                idempotency_key=f"reminder:{meeting.pk}:{person.pk}:{kind}:{int(meeting.starts_at.timestamp())}",
+                idempotency_key=(
+                    f"reminder:{meeting.pk}:{person.pk}:{'+'.join(sorted(kinds))}:{int(meeting.starts_at.timestamp())}"
+                ),
             )
     except IntegrityError:
         # A concurrent sweep sent this one already.

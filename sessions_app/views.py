@@ -50,6 +50,18 @@ class MeetingMixin(PermissionMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def _who_is_coming(meeting: Meeting, user, answers: dict) -> dict:
+    """The "who is coming" box: every answer for the board, the yes-list for everyone else."""
+    people = list(selectors.participants(meeting))
+    if user.has_perm("sessions_app.view_all_answers"):
+        return {
+            "answers": [(person, answers.get(person.pk)) for person in people],
+            "answer_counts": selectors.answer_counts(meeting),
+        }
+    # Everyone sees who said yes; reasons and other answers are for the board.
+    return {"coming": [p for p in people if getattr(answers.get(p.pk), "answer", None) == Rsvp.Answer.YES]}
+
+
 class MeetingDetailView(PermissionMixin, DetailView):
     permission_required = "sessions_app.view_calendar"
     model = Meeting
@@ -61,15 +73,9 @@ class MeetingDetailView(PermissionMixin, DetailView):
         meeting, user = self.object, self.request.user
         answers = selectors.current_answers(meeting)
         context["my_rsvp"] = answers.get(user.pk)
-        context["rsvp_form"] = RsvpForm(initial={"answer": getattr(answers.get(user.pk), "answer", None)})
+        context["rsvp_form"] = RsvpForm.for_answer(answers.get(user.pk))
         context["can_answer"] = user.has_perm("sessions_app.answer_meeting", meeting)
-        people = list(selectors.participants(meeting))
-        if user.has_perm("sessions_app.view_all_answers"):
-            context["answers"] = [(person, answers.get(person.pk)) for person in people]
-            context["answer_counts"] = selectors.answer_counts(meeting)
-        else:
-            # Everyone sees who said yes; reasons and other answers are for the board.
-            context["coming"] = [p for p in people if getattr(answers.get(p.pk), "answer", None) == Rsvp.Answer.YES]
+        context.update(_who_is_coming(meeting, user, answers))
         if user.has_perm("sessions_app.view_attachments"):
             context["attachments"] = meeting.attachments.all()
         return context
@@ -92,16 +98,34 @@ class RsvpView(MeetingMixin, View):
             except DomainError as error:
                 form.add_error("reason" if isinstance(error, ReasonRequired) else None, error.message)
         if request.htmx:
-            return render(
-                request,
-                "sessions_app/includes/rsvp_form.html",
-                {"meeting": self.meeting, "rsvp_form": form, "my_rsvp": rsvp, "can_answer": True, "saved": bool(rsvp)},
-            )
+            return self._htmx_response(form, rsvp)
         if rsvp:
             messages.success(request, _("Your answer is saved: %(answer)s.") % {"answer": rsvp.get_answer_display()})
         else:
             messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("sessions_app:detail", pk=pk)
+
+    def _htmx_response(self, form: RsvpForm, rsvp: Rsvp | None):
+        """The answer box again, and after a save also the "who is coming" box (out of band).
+
+        Focus goes to what the person must read next (htmx focuses the
+        element marked ``autofocus`` in swapped content): the saved message,
+        or the field with the error.
+        """
+        answers = selectors.current_answers(self.meeting)
+        context = {
+            "meeting": self.meeting,
+            "my_rsvp": answers.get(self.request.user.pk),
+            "can_answer": True,
+            "saved": rsvp is not None,
+        }
+        if rsvp is not None:
+            context["rsvp_form"] = RsvpForm.for_answer(rsvp)
+            context.update(_who_is_coming(self.meeting, self.request.user, answers), refresh_answers=True)
+        else:
+            context["rsvp_form"] = form
+            context["focus_heading"] = not form.autofocus_first_error()
+        return render(self.request, "sessions_app/includes/rsvp_response.html", context)
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -1,4 +1,5 @@
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -71,6 +72,34 @@ def test_board_moves_a_meeting_through_the_form(client_for, board_user, meeting,
     meeting.refresh_from_db()
     assert timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M") == f"{day.isoformat()} 19:30"
     assert OutgoingMail.objects.count() == 3
+
+
+def label_text(html: str, field_id: str) -> str:
+    match = re.search(rf'<label\s+for="{field_id}"[^>]*>(.*?)</label>', html, re.DOTALL)
+    assert match, f"no label for {field_id}"
+    return " ".join(match.group(1).split())
+
+
+def input_tag(html: str, field_id: str) -> str:
+    match = re.search(rf'<input [^>]*id="{field_id}"[^>]*>', html)
+    assert match, f"no input {field_id}"
+    return match.group(0)
+
+
+def test_reschedule_form_shows_the_current_date_and_time_in_iso_and_a_dutch_address_label(client_for, board_user):
+    december = Meeting.objects.get(starts_at=datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
+
+    response = client_for(board_user).get(reverse("sessions_app:reschedule", args=[december.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    # <input type=date> shows nothing for dd-mm-yyyy: the value must be ISO.
+    assert 'type="date"' in input_tag(html, "id_day")
+    assert 'value="2026-12-01"' in input_tag(html, "id_day")
+    assert 'type="time"' in input_tag(html, "id_time")
+    assert 'value="20:00"' in input_tag(html, "id_time")
+    assert label_text(html, "id_address") == "Adres"
+    assert "IP-adres" not in html
 
 
 def test_board_adds_an_extra_meeting(client_for, board_user, members):

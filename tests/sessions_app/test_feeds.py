@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import vobject
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -53,6 +54,19 @@ def utc_start(event) -> datetime:
     return event.decoded("DTSTART").astimezone(UTC)
 
 
+def vobject_utc_starts(content: bytes) -> list[datetime]:
+    """Start instants as vobject reads them: from the VTIMEZONE embedded in the file.
+
+    vobject (through dateutil) builds the zone from the file's own VTIMEZONE,
+    as Outlook does, unlike icalendar, which looks the TZID up in its zone
+    database. It keeps the first VTIMEZONE it met per TZID for the whole
+    process: forget it, so this file's own definition is used.
+    """
+    vars(vobject.icalendar)["__tzidMap"].pop("Europe/Amsterdam", None)
+    calendar = vobject.readOne(content.decode())
+    return sorted(event.dtstart.value.astimezone(UTC) for event in calendar.vevent_list)
+
+
 @pytest.fixture
 def december_meeting(db):
     return Meeting.objects.get(starts_at=datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
@@ -66,6 +80,65 @@ def test_feed_without_login_has_the_twelve_meetings_at_the_planned_times(client,
 
     starts = sorted(utc_start(event) for event in events(calendar))
     assert starts == EXPECTED_STARTS_UTC
+
+
+def test_vobject_follows_the_embedded_vtimezone():
+    # The check below is only worth something if the parser really uses the
+    # file's VTIMEZONE: here one that claims Amsterdam is at +05:00 all year.
+    fake = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//NL\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:Europe/Amsterdam\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0500\r\nTZOFFSETTO:+0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20260101T000000Z\r\n"
+        "DTSTART;TZID=Europe/Amsterdam:20260901T193000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    assert vobject_utc_starts(fake.encode()) == [datetime(2026, 9, 1, 14, 30, tzinfo=UTC)]
+
+
+def test_feed_read_through_its_own_vtimezone_has_the_twelve_planned_instants(client, member_user):
+    # Readers that build Europe/Amsterdam from the feed's VTIMEZONE (Outlook,
+    # dateutil, vobject) once put every summer-time meeting an hour late:
+    # the kick-off at 18:30Z (20:30 in Amsterdam) instead of 17:30Z.
+    response = client.get(feed_url(member_user))
+
+    assert vobject_utc_starts(response.content) == EXPECTED_STARTS_UTC
+
+
+def test_each_meeting_ics_read_through_its_own_vtimezone_has_the_planned_instant(client_for, member_user):
+    client = client_for(member_user)
+    starts = []
+    for meeting in Meeting.objects.order_by("starts_at"):
+        response = client.get(reverse("sessions_app:ics", args=[meeting.pk]))
+        starts += vobject_utc_starts(response.content)
+
+    assert starts == EXPECTED_STARTS_UTC
+
+
+def ical_text(value) -> str:
+    text = value.to_ical()
+    return text.decode() if isinstance(text, bytes) else text
+
+
+def test_feed_timezone_is_written_as_yearly_rules(client, member_user):
+    calendar = fetch_calendar(client, feed_url(member_user))
+
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    rules = [
+        (
+            part.name,
+            part.decoded("DTSTART"),
+            ical_text(part["RRULE"]),
+            ical_text(part["TZOFFSETFROM"]),
+            ical_text(part["TZOFFSETTO"]),
+        )
+        for part in vtimezone.subcomponents
+    ]
+    assert sorted(rules) == [
+        ("DAYLIGHT", datetime(1970, 3, 29, 2, 0), "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "+0100", "+0200"),
+        ("STANDARD", datetime(1970, 10, 25, 3, 0), "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "+0200", "+0100"),
+    ]
+    assert "RDATE" not in vtimezone.to_ical().decode()
 
 
 def test_feed_has_the_amsterdam_timezone(client, member_user):

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from denktank.models import OutgoingMail
 from sessions_app import services
@@ -58,6 +60,36 @@ def test_nudge_goes_only_to_those_who_have_not_answered(upcoming, members):
     assert sent("nudge") == [("Lid 02", "nudge"), ("Lid 03", "nudge")]
 
 
+def test_reminder_and_nudge_due_together_make_one_mail_per_person(upcoming, members):
+    # After downtime, two days before the start both the week reminder and the
+    # nudge are due: those who have not answered once got both, in the same second.
+    services.set_rsvp(meeting=upcoming, user=members[0], answer="yes")
+    now = upcoming.starts_at - timedelta(days=2)
+
+    assert services.send_due_reminders(now=now) == 3
+
+    mails = OutgoingMail.objects.order_by("to")
+    local_start = timezone.localtime(upcoming.starts_at)
+    with translation.override("nl"):
+        long_day, short_day = date_format(local_start, "l j F"), date_format(local_start, "j F")
+    assert [(mail.to, mail.subject) for mail in mails] == [
+        ("lid1@example.nl", f"[Denktank] Herinnering: Sessie X op {long_day}"),
+        ("lid2@example.nl", f"[Denktank] Kom je naar Sessie X op {short_day}?"),
+        ("lid3@example.nl", f"[Denktank] Kom je naar Sessie X op {short_day}?"),
+    ]
+    assert [len(mail.attachments) for mail in mails] == [1, 1, 1]
+    assert sent() == [
+        ("Lid 01", "week"),
+        ("Lid 02", "nudge"),
+        ("Lid 02", "week"),
+        ("Lid 03", "nudge"),
+        ("Lid 03", "week"),
+    ]
+    # The reminder the combined mail stood in for is not sent afterwards.
+    assert services.send_due_reminders(now=now + timedelta(hours=6)) == 0
+    assert OutgoingMail.objects.count() == 3
+
+
 def test_after_downtime_only_the_reminder_still_fitting_is_sent(upcoming, members):
     # The platform was down for the week reminder and the nudge: twelve hours
     # before the start only the day reminder is still worth sending.
@@ -112,3 +144,28 @@ def test_two_sweeps_at_once_send_each_reminder_once(members):
     assert sum(count for _, count in results) == 3
     assert SentReminder.objects.count() == 3
     assert OutgoingMail.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_send_one_mail_per_person_when_reminder_and_nudge_are_due(members):
+    requires_postgresql()
+    meeting = MeetingFactory()
+    now = meeting.starts_at - timedelta(days=2)
+
+    results = run_concurrently(lambda: services.send_due_reminders(now=now), 4)
+
+    assert sorted(kind for kind, _ in results) == ["ok"] * 4
+    assert sum(count for _, count in results) == 3
+    assert sorted(OutgoingMail.objects.values_list("to", flat=True)) == [
+        "lid1@example.nl",
+        "lid2@example.nl",
+        "lid3@example.nl",
+    ]
+    assert sorted(SentReminder.objects.values_list("user__name", "kind")) == [
+        ("Lid 01", "nudge"),
+        ("Lid 01", "week"),
+        ("Lid 02", "nudge"),
+        ("Lid 02", "week"),
+        ("Lid 03", "nudge"),
+        ("Lid 03", "week"),
+    ]

@@ -69,6 +69,23 @@ def test_rsvp_view_shows_a_clear_error_for_no_without_reason(client_for, member_
     assert Rsvp.objects.count() == 0
 
 
+def test_htmx_answer_sends_a_clean_form_and_the_who_is_coming_box(client_for, member_user, members, meeting):
+    services.set_rsvp(meeting=meeting, user=members[0], answer="yes")
+    client = client_for(member_user)
+    url = reverse("sessions_app:rsvp", args=[meeting.pk])
+    client.post(url, {"answer": "no", "reason": ""}, HTTP_HX_REQUEST="true")
+
+    response = client.post(url, {"answer": "yes", "reason": ""}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not response.context["rsvp_form"].is_bound
+    assert "is-invalid" not in html
+    assert '<div id="who-is-coming" hx-swap-oob="true">' in html
+    assert [person.name for person in response.context["coming"]] == ["Dirk Deelnemer", "Lid 01"]
+    assert 'role="status" tabindex="-1" autofocus>Opgeslagen: Ja.</div>' in html
+
+
 def test_answering_again_after_a_move_updates_the_same_row(member_user, meeting, board_user):
     services.set_rsvp(meeting=meeting, user=member_user, answer="yes")
     services.reschedule_meeting(
