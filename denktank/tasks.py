@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import translation
 
-from . import outbox
+from . import backup, outbox
 
 
 @shared_task
@@ -13,3 +13,10 @@ def send_mail_task(mail_id: int) -> None:
 def sweep_outbox() -> dict[str, int]:
     with translation.override("nl"):
         return outbox.sweep_outbox()
+
+
+@shared_task
+def backup_nightly() -> str:
+    # Two runs at once (a redelivered task, a manual run) are safe: each
+    # writes under a temporary name and renames the finished archive.
+    return str(backup.make_nightly_backup())

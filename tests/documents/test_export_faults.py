@@ -112,7 +112,7 @@ services.run_export(export_id=int(sys.argv[1]))
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_killed_worker_leaves_a_failed_export_and_no_file(board_user):
     requires_postgresql()
     export = ReportExport.objects.create(requested_by=board_user)

@@ -186,7 +186,7 @@ def test_no_draft_export_of_a_frozen_report(client_for, section, board_user, dja
         services.start_export(by=board_user)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_save_racing_a_publish_is_in_the_version_or_kept_as_draft(writers, board_user):
     requires_postgresql()
     section = Section.objects.get(title="Inleiding")
