@@ -4,10 +4,42 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Application, ExpertiseProfile, MailTemplate, Scorecard
+from denktank.models import Role, User
+
+from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, Scorecard
 
 MAX_CV_BYTES = 5 * 1024 * 1024
 MINIMUM_AGE = 18
+# Primary keys are PostgreSQL bigints: a larger number makes the query itself fail.
+BIGINT_MAX = 2**63 - 1
+
+
+def is_valid_id(value) -> bool:
+    """Whether a submitted value can be a primary key at all (a positive bigint)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return False
+    return 0 < number <= BIGINT_MAX
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers a non-number or an out-of-range id with a form error, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_valid_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """The same for several ids: Django checks them with one ``pk__in`` query, which overflows."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not is_valid_id(pk):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
 
 
 def claimable_profiles():
@@ -16,12 +48,15 @@ def claimable_profiles():
 
 
 class ApplicationForm(forms.ModelForm):
-    profiles = forms.ModelMultipleChoiceField(
+    profiles = IdMultipleChoiceField(
         label=_("Expertise profiles"),
         queryset=claimable_profiles(),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose one or more. Overlap is allowed and valuable."),
-        error_messages={"required": _("Choose at least one expertise profile.")},
+        error_messages={
+            "required": _("Choose at least one expertise profile."),
+            "invalid_choice": _("Choose the expertise profiles from the list."),
+        },
     )
     cv = forms.FileField(
         label=_("CV (optional, PDF, at most 5 MB)"),
@@ -62,7 +97,7 @@ class ApplicationForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
-            "motivation": forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
+            "motivation": forms.Textarea(attrs={"rows": 6}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
@@ -118,8 +153,8 @@ class ApplicationForm(forms.ModelForm):
 
 
 class ApplicationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    profile = forms.ModelChoiceField(label=_("Profile"), queryset=ExpertiseProfile.objects.all(), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    profile = IdChoiceField(label=_("Profile"), queryset=ExpertiseProfile.objects.all(), required=False)
     stage = forms.ChoiceField(label=_("Stage"), choices=[("", _("All")), *Application.Stage.choices], required=False)
     age = forms.ChoiceField(
         label=_("Age at kick-off"),
@@ -141,15 +176,27 @@ class ApplicationFilterForm(forms.Form):
 
 
 class ScorecardForm(forms.Form):
-    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=Scorecard.Recommendation.choices)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    # No advice is preselected: an empty first option, so a recruiter who skips it gets an error, not "in favour".
+    recommendation = forms.ChoiceField(
+        label=_("Recommendation"),
+        choices=[("", _("Choose your advice")), *Scorecard.Recommendation.choices],
+        error_messages={"required": _("Choose your advice.")},
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=NOTE_MAX_LENGTH
+    )
 
     def __init__(self, *args, profiles, **kwargs):
         super().__init__(*args, **kwargs)
         self.profiles = list(profiles)
         for profile in self.profiles:
             self.fields[f"profile_{profile.pk}"] = forms.TypedChoiceField(
-                label=profile.name, choices=[(n, n) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect
+                label=profile.name,
+                choices=[(n, n) for n in range(1, 6)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                help_text=_("1 = weak, 5 = excellent"),
+                error_messages={"required": _("Give a score from 1 to 5.")},
             )
         self.order_fields([f"profile_{p.pk}" for p in self.profiles] + ["recommendation", "note"])
 
@@ -179,4 +226,10 @@ class ProfileDescriptionForm(forms.ModelForm):
 
 
 class TalentNoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    member = IdChoiceField(
+        label=_("Member"),
+        queryset=User.objects.filter(groups__name=Role.DEELNEMER, is_active=True),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This member does not exist (any more).")},
+    )
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_MAX_LENGTH)

@@ -3,7 +3,8 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,13 +15,25 @@ KICKOFF_DATE = date(2026, 9, 1)
 YOUNG_AGE_LIMIT = 35
 SEATS = 12
 
+# Free text has a ceiling: enough for what the field is for, small enough that
+# one submission cannot slow every page that shows it. Forms enforce these;
+# check constraints keep them true for every other way in.
+DESCRIPTION_MAX_LENGTH = 1000
+MOTIVATION_MAX_LENGTH = 3000
+NOTE_MAX_LENGTH = 2000
+MAIL_BODY_MAX_LENGTH = 5000
+
+
+def max_length_check(field: str, limit: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
+
 
 class ExpertiseProfile(models.Model):
     """One of the nine profiles the think tank looks for."""
 
     key = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=80)
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH)
     # The young-member profile follows from the date of birth: never chosen, never scored.
     is_age_rule = models.BooleanField(default=False, editable=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -29,6 +42,7 @@ class ExpertiseProfile(models.Model):
         verbose_name = _("expertise profile")
         verbose_name_plural = _("expertise profiles")
         ordering = ["order"]
+        constraints = [max_length_check("description", DESCRIPTION_MAX_LENGTH, "profile_description_max_length")]
 
     def __str__(self):
         return self.name
@@ -110,7 +124,7 @@ class Application(models.Model):
     membership_checked = models.BooleanField(_("membership checked"), default=False)
     profiles = models.ManyToManyField(ExpertiseProfile, verbose_name=_("expertise profiles"), related_name="+")
     occupation = models.CharField(_("current occupation"), max_length=200)
-    motivation = models.TextField(_("motivation"), max_length=3000)
+    motivation = models.TextField(_("motivation"), max_length=MOTIVATION_MAX_LENGTH)
     cv = models.FileField(_("CV"), storage=private_storage, upload_to=cv_upload_to, blank=True)
     channel = models.CharField(_("how did you hear of it?"), max_length=10, choices=Channel.choices)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices, blank=True)
@@ -137,6 +151,7 @@ class Application(models.Model):
                 condition=~models.Q(stage__in=["rejected", "left"]),
                 name="one_open_application_per_email",
             ),
+            max_length_check("motivation", MOTIVATION_MAX_LENGTH, "application_motivation_max_length"),
         ]
 
     def __str__(self):
@@ -181,11 +196,14 @@ class Scorecard(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scorecards")
     recruiter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecards")
     recommendation = models.CharField(_("recommendation"), max_length=10, choices=Recommendation.choices)
-    note = models.TextField(_("note"), blank=True, max_length=2000)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["application", "recruiter"], name="one_scorecard_per_recruiter")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "recruiter"], name="one_scorecard_per_recruiter"),
+            max_length_check("note", NOTE_MAX_LENGTH, "scorecard_note_max_length"),
+        ]
 
     def __str__(self):
         return f"{self.recruiter} → {self.application}"
@@ -227,11 +245,14 @@ class MailTemplate(models.Model):
 
     key = models.CharField(max_length=10, choices=Key.choices, unique=True)
     subject = models.CharField(_("subject"), max_length=200)
-    body = models.TextField(_("text"), help_text=_("{name} is replaced by the applicant's name."))
+    body = models.TextField(
+        _("text"), max_length=MAIL_BODY_MAX_LENGTH, help_text=_("{name} is replaced by the applicant's name.")
+    )
 
     class Meta:
         verbose_name = _("mail text")
         verbose_name_plural = _("mail texts")
+        constraints = [max_length_check("body", MAIL_BODY_MAX_LENGTH, "mail_template_body_max_length")]
 
     def __str__(self):
         return self.get_key_display()
@@ -253,11 +274,12 @@ class TalentNote(models.Model):
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="talent_notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    text = models.TextField(_("note"), max_length=2000)
+    text = models.TextField(_("note"), max_length=NOTE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [max_length_check("text", NOTE_MAX_LENGTH, "talent_note_max_length")]
 
     def __str__(self):
         return f"{self.member}: {self.text[:40]}"

@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Exists, OuterRef, Prefetch, Q
+from django.db.models import Avg, Case, Exists, F, FloatField, OuterRef, Prefetch, Q, Value, When
 
 from denktank.models import User
 
@@ -25,16 +25,35 @@ def born_before_for_young() -> date:
     return KICKOFF_DATE.replace(year=KICKOFF_DATE.year - YOUNG_AGE_LIMIT)
 
 
+# Sorting by score puts the applications whose score the viewer may not see
+# (and those nobody scored) last, in a fixed order that says nothing about them.
+ORDERINGS = {
+    "-created_at": F("created_at").desc(),
+    "name": F("name").asc(),
+    "-avg_score": F("avg_score").desc(nulls_last=True),
+}
+
+
 def applications(*, viewer: User, filters: dict | None = None):
-    """The screening list: profiles prefetched, average score and whether the viewer scored."""
+    """The screening list: profiles prefetched, average score and whether the viewer scored.
+
+    Blind review: ``avg_score`` is the average only on applications the
+    viewer has scored, and None on the others, so neither the score filter
+    nor the sort can tell the viewer what the others gave (the same rule as
+    ``score_summary``).
+    """
     filters = filters or {}
     queryset = (
         Application.objects.prefetch_related(Prefetch("profiles", queryset=ExpertiseProfile.objects.order_by("order")))
+        .annotate(scored_by_me=Exists(Scorecard.objects.filter(application=OuterRef("pk"), recruiter=viewer)))
         .annotate(
-            avg_score=Avg("scorecards__scores__score"),
-            scored_by_me=Exists(Scorecard.objects.filter(application=OuterRef("pk"), recruiter=viewer)),
+            avg_score=Case(
+                When(scored_by_me=True, then=Avg("scorecards__scores__score")),
+                default=Value(None),
+                output_field=FloatField(),
+            )
         )
-        .order_by(filters.get("sort") or "-created_at", "pk")
+        .order_by(ORDERINGS[filters.get("sort") or "-created_at"], "pk")
     )
     if filters.get("q"):
         term = filters["q"]
@@ -52,7 +71,7 @@ def applications(*, viewer: User, filters: dict | None = None):
         queryset = queryset.filter(date_of_birth__gt=born_before_for_young())
     elif filters.get("age") == "older":
         queryset = queryset.filter(date_of_birth__lte=born_before_for_young())
-    if filters.get("min_score"):
+    if filters.get("min_score") is not None:
         queryset = queryset.filter(avg_score__gte=filters["min_score"])
     return queryset
 
@@ -98,27 +117,52 @@ def score_summary(*, application: Application, viewer: User) -> ScoreSummary:
 
 @dataclass
 class Composition:
+    """The selected group, or the hypothetical group of a what-if (members left out, candidates added).
+
+    Every figure (seats, coverage, spread) describes ``group``: with two
+    candidates added to twelve members the seats read 14/12.
+    """
+
     seats_used: int
     seats: int
     profiles: list
-    rows: list  # one per person: (application, [covered per profile], is_candidate)
-    coverage: dict  # profile pk -> number of selected (plus what-if) people covering it
+    rows: list  # one per person in the group: (application, [covered per profile], is_candidate)
+    coverage: dict  # profile pk -> number of people in the group covering it
     uncovered: list
     young_present: bool
     ages: list  # (label, count)
     channels: list
     provinces: list
     genders: list
+    selected: list  # the members who hold a seat now
     shortlist: list
-    what_if: list
+    what_if: list  # candidates added in the what-if
+    without: list  # members left out in the what-if
+
+    @property
+    def is_what_if(self) -> bool:
+        return bool(self.what_if or self.without)
+
+    @property
+    def over_cap(self) -> int:
+        return max(self.seats_used - self.seats, 0)
+
+    @property
+    def chart_total(self) -> int:
+        """The scale of the spread bars: the twelve seats, or the larger hypothetical group."""
+        return max(self.seats, self.seats_used)
 
     @property
     def coverage_counts(self) -> list[int]:
         return [self.coverage[profile.pk] for profile in self.profiles]
 
     @property
-    def seat_states(self) -> list[bool]:
-        return [number < self.seats_used for number in range(self.seats)]
+    def seat_states(self) -> list[str]:
+        """One per circle: "taken", "free", or "over" for each person beyond the cap."""
+        return [
+            "over" if number >= self.seats else "taken" if number < self.seats_used else "free"
+            for number in range(self.chart_total)
+        ]
 
 
 def covers(application: Application, profile: ExpertiseProfile) -> bool:
@@ -130,8 +174,12 @@ def covers(application: Application, profile: ExpertiseProfile) -> bool:
 AGE_BANDS = [(0, 35, "< 35"), (35, 45, "35–44"), (45, 55, "45–54"), (55, 65, "55–64"), (65, 200, "65+")]
 
 
-def composition(*, what_if_ids=()) -> Composition:
-    """Seats, profile coverage and spread of the selected group, optionally with candidates added."""
+def composition(*, what_if_ids=(), without_ids=()) -> Composition:
+    """Seats, profile coverage and spread of the selected group.
+
+    A what-if adds candidates from the shortlist (``what_if_ids``) and leaves
+    selected members out (``without_ids``), for a swap; unknown ids are ignored.
+    """
     profiles = list(ExpertiseProfile.objects.order_by("order"))
     people = list(
         Application.objects.filter(
@@ -143,15 +191,16 @@ def composition(*, what_if_ids=()) -> Composition:
     selected = [a for a in people if a.stage == Application.Stage.SELECTED]
     shortlist = [a for a in people if a.stage != Application.Stage.SELECTED]
     what_if = [a for a in shortlist if a.pk in set(what_if_ids)]
-    group = selected + what_if
+    without = [a for a in selected if a.pk in set(without_ids)]
+    group = [a for a in selected if a not in without] + what_if
     rows = [(a, [covers(a, p) for p in profiles], a in what_if) for a in group]
     coverage = {p.pk: sum(1 for a in group if covers(a, p)) for p in profiles}
     ages = Counter()
-    for person in selected:
+    for person in group:
         age = person.age_at_kickoff
         ages[next(label for low, high, label in AGE_BANDS if low <= age < high)] += 1
     return Composition(
-        seats_used=len(selected),
+        seats_used=len(group),
         seats=SEATS,
         profiles=profiles,
         rows=rows,
@@ -159,11 +208,13 @@ def composition(*, what_if_ids=()) -> Composition:
         uncovered=[p for p in profiles if coverage[p.pk] == 0],
         young_present=any(a.is_young for a in group),
         ages=[(label, ages[label]) for _, _, label in AGE_BANDS],
-        channels=_spread(selected, "channel", Application._meta.get_field("channel").choices),
-        provinces=_spread(selected, "province", Application._meta.get_field("province").choices),
-        genders=_spread(selected, "gender", [*Application._meta.get_field("gender").choices, ("", "—")]),
+        channels=_spread(group, "channel", Application._meta.get_field("channel").choices),
+        provinces=_spread(group, "province", Application._meta.get_field("province").choices),
+        genders=_spread(group, "gender", [*Application._meta.get_field("gender").choices, ("", "—")]),
+        selected=selected,
         shortlist=shortlist,
         what_if=what_if,
+        without=without,
     )
 
 

@@ -1,15 +1,20 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView, UpdateView
 
+from denktank.audit import client_ip
 from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
 from denktank.models import Role, User
@@ -23,21 +28,33 @@ from .forms import (
     ScorecardForm,
     StageForm,
     TalentNoteForm,
+    is_valid_id,
 )
-from .models import Application, ExpertiseProfile, MailTemplate, TalentNote
+from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, TalentNote
 
 APPLY_LIMIT = 5  # applications per address per hour: enough for a family, too few for a bot
 APPLY_WINDOW = 60 * 60
 
 
 def _rate_limited(request) -> bool:
-    key = f"members:apply:{request.META.get('REMOTE_ADDR', '')}"
+    # Behind the reverse proxy REMOTE_ADDR is the proxy's for everyone: count
+    # per client address, found the way the audit log and allauth find it.
+    key = f"members:apply:{client_ip(request) or 'unknown'}"
     cache.add(key, 0, APPLY_WINDOW)
     return cache.incr(key) > APPLY_LIMIT
 
 
+class NoStoreMixin:
+    """Pages with personal data: no browser or proxy keeps a copy (back button, shared computers)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
 @method_decorator(login_not_required, name="dispatch")
-class ApplyView(FormView):
+class ApplyView(NoStoreMixin, FormView):
     template_name = "members/apply.html"
     form_class = ApplicationForm
 
@@ -78,15 +95,20 @@ class AppliedView(TemplateView):
 class PrivacyView(TemplateView):
     template_name = "members/privacy.html"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contact_email=settings.CONTACT_EMAIL, **kwargs)
 
-class ApplicationListView(PermissionMixin, ListView):
+
+class ApplicationListView(NoStoreMixin, PermissionMixin, ListView):
     permission_required = "members.view_applications"
     template_name = "members/application_list.html"
     paginate_by = 50
 
     def get_queryset(self):
         self.filter_form = ApplicationFilterForm(self.request.GET or None)
-        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        # A filter with a bad value shows its error and is left out; the valid ones still apply.
+        self.filter_form.is_valid()
+        filters = getattr(self.filter_form, "cleaned_data", {})
         return selectors.applications(viewer=self.request.user, filters=filters)
 
     def get_context_data(self, **kwargs):
@@ -99,7 +121,7 @@ class ApplicationListView(PermissionMixin, ListView):
         )
 
 
-class ApplicationMixin(PermissionMixin):
+class ApplicationMixin(NoStoreMixin, PermissionMixin):
     permission_required = "members.view_applications"
 
     def dispatch(self, request, *args, **kwargs):
@@ -114,18 +136,20 @@ class ApplicationMixin(PermissionMixin):
 class ApplicationDetailView(ApplicationMixin, TemplateView):
     template_name = "members/application_detail.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, scorecard_form=None, **kwargs):
         application, user = self.application, self.request.user
         services.record_view(application=application, viewer=user)
         summary = selectors.score_summary(application=application, viewer=user)
-        initial = {}
-        if summary.my_scorecard:
-            initial = {"recommendation": summary.my_scorecard.recommendation, "note": summary.my_scorecard.note}
-            initial.update({f"profile_{s.profile_id}": s.score for s in summary.my_scorecard.scores.all()})
+        if scorecard_form is None:
+            initial = {}
+            if summary.my_scorecard:
+                initial = {"recommendation": summary.my_scorecard.recommendation, "note": summary.my_scorecard.note}
+                initial.update({f"profile_{s.profile_id}": s.score for s in summary.my_scorecard.scores.all()})
+            scorecard_form = ScorecardForm(profiles=application.profiles.order_by("order"), initial=initial)
         return super().get_context_data(
             application=application,
             summary=summary,
-            scorecard_form=ScorecardForm(profiles=application.profiles.order_by("order"), initial=initial),
+            scorecard_form=scorecard_form,
             stage_form=StageForm(initial={"stage": application.stage}),
             history=application.stage_changes.select_related("changed_by"),
             seats_used=services.seats_used(),
@@ -133,14 +157,16 @@ class ApplicationDetailView(ApplicationMixin, TemplateView):
         )
 
 
-class ScorecardView(ApplicationMixin, View):
+class ScorecardView(ApplicationDetailView):
     permission_required = "members.screen_applications"
+    http_method_names = ["post", "options"]
 
     def post(self, request, pk):
         form = ScorecardForm(request.POST, profiles=self.application.profiles.order_by("order"))
         if not form.is_valid():
+            # Show the page again with the errors and everything typed, the note included.
             messages.error(request, _("Give every profile a score from 1 to 5, and a recommendation."))
-            return self.back()
+            return self.render_to_response(self.get_context_data(scorecard_form=form))
         try:
             services.save_scorecard(
                 application=self.application,
@@ -230,7 +256,6 @@ class CvView(ApplicationMixin, View):
         )
         response["Content-Type"] = "application/pdf"
         response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -241,7 +266,6 @@ class ExportView(ApplicationMixin, View):
         data = services.export_application(application=self.application, by=request.user)
         response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="aanmelding-{self.application.pk}.json"'
-        response["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -258,16 +282,23 @@ class EraseView(ApplicationMixin, View):
         return redirect("members:list")
 
 
-class CompositionView(PermissionMixin, TemplateView):
+def _ids(values) -> list[int]:
+    """The ids in a what-if link; anything else is dropped (the checkboxes only ever send real ids)."""
+    return [int(value) for value in values if is_valid_id(value)]
+
+
+class CompositionView(NoStoreMixin, PermissionMixin, TemplateView):
     permission_required = "members.view_applications"
     template_name = "members/composition.html"
 
     def get_context_data(self, **kwargs):
-        ids = [int(value) for value in self.request.GET.getlist("erbij") if value.isdigit()]
-        return super().get_context_data(composition=selectors.composition(what_if_ids=ids), **kwargs)
+        composition = selectors.composition(
+            what_if_ids=_ids(self.request.GET.getlist("erbij")), without_ids=_ids(self.request.GET.getlist("zonder"))
+        )
+        return super().get_context_data(composition=composition, **kwargs)
 
 
-class DecisionMailsView(PermissionMixin, TemplateView):
+class DecisionMailsView(NoStoreMixin, PermissionMixin, TemplateView):
     permission_required = "members.screen_applications"
     template_name = "members/decision_mails.html"
 
@@ -278,23 +309,26 @@ class DecisionMailsView(PermissionMixin, TemplateView):
 
     def post(self, request):
         count = services.confirm_decision_mails(by=request.user)
-        messages.success(request, _("%(count)d mails are queued.") % {"count": count})
+        messages.success(
+            request, ngettext("%(count)d mail is queued.", "%(count)d mails are queued.", count) % {"count": count}
+        )
         return redirect("members:decision_mails")
 
 
-class MailTemplateView(PermissionMixin, FormView):
+# Edit views load their object in get_object() (UpdateView does it before the
+# form or the context needs it), never as a side effect of building the form.
+class MailTemplateView(PermissionMixin, UpdateView):
     permission_required = "members.edit_mail_texts"
     template_name = "members/form_page.html"
     form_class = MailTemplateForm
-    extra_context = {"heading": _("Edit mail text")}
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": get_object_or_404(MailTemplate, key=self.kwargs["key"])}
+    model = MailTemplate
+    slug_field = slug_url_kwarg = "key"
+    success_url = reverse_lazy("members:decision_mails")
+    extra_context = {"heading": gettext_lazy("Edit mail text")}
 
     def form_valid(self, form):
-        form.save()
         messages.success(self.request, _("Mail text saved."))
-        return redirect("members:decision_mails")
+        return super().form_valid(form)
 
 
 class ProfilesView(PermissionMixin, TemplateView):
@@ -305,22 +339,19 @@ class ProfilesView(PermissionMixin, TemplateView):
         return super().get_context_data(profiles=ExpertiseProfile.objects.all(), **kwargs)
 
 
-class ProfileEditView(PermissionMixin, FormView):
+class ProfileEditView(PermissionMixin, UpdateView):
     permission_required = "members.edit_profiles"
     template_name = "members/form_page.html"
     form_class = ProfileDescriptionForm
-
-    def get_form_kwargs(self):
-        self.profile = get_object_or_404(ExpertiseProfile, pk=self.kwargs["pk"])
-        return {**super().get_form_kwargs(), "instance": self.profile}
+    model = ExpertiseProfile
+    success_url = reverse_lazy("members:profiles")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(heading=self.profile.name, **kwargs)
+        return super().get_context_data(heading=self.object.name, **kwargs)
 
     def form_valid(self, form):
-        form.save()
         messages.success(self.request, _("Description saved."))
-        return redirect("members:profiles")
+        return super().form_valid(form)
 
 
 class ProcedureView(PermissionMixin, View):
@@ -342,24 +373,32 @@ class ProcedureView(PermissionMixin, View):
         return redirect("members:list")
 
 
-class TalentNotesView(PermissionMixin, TemplateView):
+class TalentNotesView(NoStoreMixin, PermissionMixin, TemplateView):
     permission_required = "members.view_talent_notes"
     template_name = "members/talent_notes.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, form=None, **kwargs):
         members = User.objects.filter(groups__name=Role.DEELNEMER, is_active=True).order_by("name")
         notes = TalentNote.objects.select_related("author", "member")
         by_member = {}
         for note in notes:
             by_member.setdefault(note.member_id, []).append(note)
+        form = form or TalentNoteForm()
+        refused_for = form.data.get("member") if form.errors.get("text") else None
         return super().get_context_data(
-            members=[(member, by_member.get(member.pk, [])) for member in members], form=TalentNoteForm(), **kwargs
+            members=[(member, by_member.get(member.pk, []), str(member.pk) == refused_for) for member in members],
+            form=form,
+            note_max_length=NOTE_MAX_LENGTH,
+            **kwargs,
         )
 
     def post(self, request):
         form = TalentNoteForm(request.POST)
-        member = get_object_or_404(User, pk=request.POST.get("member"), groups__name=Role.DEELNEMER)
-        if form.is_valid():
-            services.add_talent_note(member=member, author=request.user, text=form.cleaned_data["text"])
-            messages.success(request, _("Note saved."))
+        if not form.is_valid():
+            # The page again, with the error and the typed note kept.
+            return self.render_to_response(self.get_context_data(form=form))
+        services.add_talent_note(
+            member=form.cleaned_data["member"], author=request.user, text=form.cleaned_data["text"]
+        )
+        messages.success(request, _("Note saved."))
         return redirect("members:talent_notes")

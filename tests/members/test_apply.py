@@ -1,5 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from denktank.models import OutgoingMail
@@ -9,6 +11,7 @@ from members.models import Application, ExpertiseProfile
 from .conftest import ApplicationFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+TOO_LONG = "Zorg dat deze waarde niet meer dan {limit} tekens bevat (het zijn er nu {length})."
 
 
 @pytest.fixture
@@ -61,7 +64,9 @@ def test_application_is_stored_and_confirmed(client, valid, django_capture_on_co
         ({"email": "anna@"}, "email", None),
         ({"membership_number": "12ab"}, "membership_number", "Een lidmaatschapsnummer heeft 4 tot 12 cijfers."),
         ({"profiles": []}, "profiles", "Kies minstens één expertiseprofiel."),
-        ({"motivation": "x" * 3001}, "motivation", None),
+        ({"motivation": "x" * 3001}, "motivation", TOO_LONG.format(limit=3000, length=3001)),
+        ({"occupation": "x" * 201}, "occupation", TOO_LONG.format(limit=200, length=201)),
+        ({"city": "x" * 81}, "city", TOO_LONG.format(limit=80, length=81)),
         ({"consent_political_data": ""}, "consent_political_data", None),
         ({"commit_physical": ""}, "commit_physical", None),
     ],
@@ -111,6 +116,49 @@ def test_rate_limit_stops_a_flood(client, valid):
 
     assert response.status_code == 429
     assert Application.objects.count() == 5
+
+
+def test_rate_limit_counts_per_client_behind_the_proxy(client, valid, settings):
+    # Behind the reverse proxy every request comes from the proxy's address;
+    # the client is the one the proxy names in X-Forwarded-For.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    def apply(email, address):
+        return client.post(reverse("members:apply"), {**valid, "email": email}, HTTP_X_FORWARDED_FOR=address)
+
+    for number in range(5):
+        apply(f"a{number}@example.nl", "203.0.113.7")
+    blocked = apply("a8@example.nl", "203.0.113.7")
+    other = apply("b@example.nl", "198.51.100.2")
+
+    assert blocked.status_code == 429
+    assert (other.status_code, other.url) == (302, reverse("members:applied"))
+    assert sorted(Application.objects.values_list("email", flat=True)) == [
+        "a0@example.nl", "a1@example.nl", "a2@example.nl", "a3@example.nl", "a4@example.nl", "b@example.nl"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775808", "abc", "-1", "0", "1.5", "²"])
+def test_profile_ids_that_cannot_exist_get_a_form_error(client, valid, value):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("members:apply"), {**valid, "profiles": [valid["profiles"][0], value]})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"profiles": ["Kies de expertiseprofielen uit de lijst."]}
+    assert Application.objects.count() == 0
+    # An id beyond the bigint range never reaches the database (SQLite raises OverflowError on it).
+    huge = ("99999999999999999999999", "9223372036854775808")
+    assert [q["sql"] for q in queries if any(number in q["sql"] for number in huge)] == []
+
+
+def test_privacy_statement_gives_the_contact_address(client, settings, db):
+    settings.CONTACT_EMAIL = "privacy@tn-ezi.example"
+
+    html = client.get(reverse("members:privacy")).content.decode()
+
+    assert (
+        'Schrijf naar het bestuur van TN EZI via <a href="mailto:privacy@tn-ezi.example">privacy@tn-ezi.example</a>'
+    ) in html
 
 
 def test_second_application_reveals_nothing_and_mails_the_owner(client, valid, django_capture_on_commit_callbacks):

@@ -4,14 +4,19 @@ import re
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.conf import settings
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.test import Client
 from playwright.sync_api import expect
 
 from denktank.demo import DEMO_TOTP_SECRET, current_totp_counter
 from denktank.models import OutgoingMail, Role
+from members import services
 from members.models import Application, ExpertiseProfile
 
 from ..conftest import PASSWORD
+from .conftest import ApplicationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -128,3 +133,60 @@ def test_applicant_is_selected_and_becomes_a_member(page, browser, live_server, 
 
     application.user.refresh_from_db()
     assert application.user.check_password(NEW_PASSWORD)
+
+
+PHONE = {"width": 360, "height": 740}
+
+
+def log_in_as(page, live_server, user):
+    """A session cookie for ``user`` (logging in through the form is tested above)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+
+
+def within_the_screen(locator):
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_recruitment_pages_fit_a_phone(page, live_server, board_user):
+    members = [ApplicationFactory(profiles=["hr", "fiscaliteit"]) for _ in range(12)]
+    for member in members:
+        services.select_applicant(application=member, by=board_user)
+    extra = [ApplicationFactory(stage="interview", profiles=["filosofie"]) for _ in range(2)]
+    applicant = ApplicationFactory(
+        name="Anna Maria Johanna van der Heijden-Oosterhuis",
+        email="anna.maria.johanna.vanderheijden-oosterhuis@voorbeeld-organisatie.example",
+        occupation="Senior beleidsadviseur arbeidsmarkt en digitalisering bij een uitvoeringsorganisatie",
+        profiles=["arbeidsmarkteconomie", "ai-praktijk", "werknemer"],
+    )
+    applicant.cv.save("cv.pdf", ContentFile(b"%PDF-1.4 cv"))
+    page.set_viewport_size(PHONE)
+    log_in_as(page, live_server, board_user)
+
+    what_if = f"/werving/samenstelling/?erbij={extra[0].pk}&erbij={extra[1].pk}&zonder={members[0].pk}"
+    for path in ["/werving/", f"/werving/{applicant.pk}/", "/werving/samenstelling/", what_if, "/werving/talent/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+
+    # The list: stage and score of each applicant on screen, not beyond a sideways scroll.
+    page.goto(f"{live_server.url}/werving/?q=Heijden")
+    row = page.locator("tbody tr").first
+    assert within_the_screen(row.locator(".badge.stage-new"))
+    assert within_the_screen(row.get_by_text("verborgen"))
+
+    # The detail page: stage, scores and both downloads reachable.
+    page.goto(f"{live_server.url}/werving/{applicant.pk}/")
+    for locator in [
+        page.locator("select[name=stage]"),
+        page.get_by_role("button", name="Verplaatsen"),
+        page.locator("input[name^=profile_][value='5']").first,
+        page.locator("select[name=recommendation]"),
+        page.get_by_role("button", name="Scores opslaan"),
+        page.get_by_role("link", name="Gegevens exporteren"),
+        page.get_by_role("link", name="Cv downloaden (pdf)"),
+    ]:
+        locator.scroll_into_view_if_needed()
+        assert within_the_screen(locator), locator

@@ -110,3 +110,35 @@ def test_erasure_removes_the_name_from_earlier_audit_entries(client_for, recruit
     assert not AuditEntry.objects.filter(target_repr__contains="Anna").exists()
     assert not OutgoingMail.objects.filter(to=applicant.email).exists()
     assert AuditEntry.objects.filter(action="application.viewed").count() == 1
+
+
+@pytest.mark.parametrize("member", ["abc", "99999999999999999999999", "9223372036854775808", "-1", ""])
+def test_talent_note_for_a_member_that_cannot_exist_gets_an_error(client_for, board_user, member_user, member):
+    response = client_for(board_user).post(reverse("members:talent_notes"), {"member": member, "text": "Sterke pen"})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["member"]
+    assert TalentNote.objects.count() == 0
+
+
+def test_talent_note_for_someone_who_is_not_a_member_gets_an_error(client_for, board_user, recruiter_user):
+    response = client_for(board_user).post(
+        reverse("members:talent_notes"), {"member": recruiter_user.pk, "text": "Sterke pen"}
+    )
+
+    assert response.context["form"].errors == {"member": ["Deze deelnemer bestaat niet (meer)."]}
+    assert TalentNote.objects.count() == 0
+
+
+def test_talent_note_over_the_limit_is_refused_and_kept_on_screen(client_for, board_user, member_user):
+    text = "lang" * 501
+
+    response = client_for(board_user).post(reverse("members:talent_notes"), {"member": member_user.pk, "text": text})
+
+    assert response.context["form"].errors == {
+        "text": ["Zorg dat deze waarde niet meer dan 2000 tekens bevat (het zijn er nu 2004)."]
+    }
+    html = response.content.decode()
+    assert f'value="{text}"' in html
+    assert f'id="note-{member_user.pk}-error">Zorg dat deze waarde niet meer dan 2000 tekens' in html
+    assert TalentNote.objects.count() == 0

@@ -2,14 +2,14 @@ from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from denktank.models import AuditEntry
 from members import services
 from members.exceptions import ConflictOfInterestDeclared, ProfileNotClaimed
-from members.models import ExpertiseProfile
+from members.models import Application, ExpertiseProfile, MailTemplate, Scorecard, TalentNote
 
 from .conftest import ApplicationFactory
 
@@ -151,6 +151,8 @@ def test_filters(client_for, recruiter_user, db):
 @pytest.mark.parametrize("url_name", ["members:list", "members:composition"])
 def test_list_and_composition_queries_do_not_grow(client_for, recruiter_user, url_name, db):
     client = client_for(recruiter_user)
+    # A first request may write the session (its activity stamp): measure the requests after it.
+    client.get(reverse(url_name))
     counts = []
     for total in (1, 3, 50):
         while ApplicationFactory._meta.model.objects.count() < total:
@@ -172,3 +174,184 @@ def test_board_edits_a_profile_description_and_recruiters_cannot(client_for, boa
     profile.refresh_from_db()
     assert profile.description == "Werkgeversblik op de verandering."
     assert profile.name == "HR of arbeidsmarktpraktijk"
+
+
+def test_scorecard_preselects_no_advice_and_explains_the_scale(client_for, recruiter_user, applicant):
+    response = client_for(recruiter_user).get(reverse("members:detail", args=[applicant.pk]))
+
+    field = response.context["scorecard_form"]["recommendation"]
+    assert [value for value, _label in field.field.choices] == ["", "strong_yes", "yes", "doubt", "no"]
+    assert field.value() is None
+    html = response.content.decode()
+    assert '<option value="" selected>Kies je advies</option>' in html
+    assert html.count("1 = zwak, 5 = uitstekend") == 2  # one per claimed profile
+
+
+def test_scorecard_without_advice_is_refused_and_keeps_what_was_typed(client_for, recruiter_user, applicant):
+    data = {**score_data(applicant), "recommendation": "", "note": "Goed verhaal, twijfel over tijd."}
+
+    response = client_for(recruiter_user).post(reverse("members:score", args=[applicant.pk]), data)
+
+    assert response.status_code == 200
+    form = response.context["scorecard_form"]
+    assert form.errors == {"recommendation": ["Kies je advies."]}
+    assert form["note"].value() == "Goed verhaal, twijfel over tijd."
+    assert applicant.scorecards.count() == 0
+
+
+def test_scorecard_note_over_the_limit_is_refused(client_for, recruiter_user, applicant):
+    data = {**score_data(applicant), "note": "x" * 2001}
+
+    response = client_for(recruiter_user).post(reverse("members:score", args=[applicant.pk]), data)
+
+    assert response.context["scorecard_form"].errors == {
+        "note": ["Zorg dat deze waarde niet meer dan 2000 tekens bevat (het zijn er nu 2001)."]
+    }
+    assert applicant.scorecards.count() == 0
+
+
+def _score(application, recruiter, value):
+    services.save_scorecard(
+        application=application, recruiter=recruiter, recommendation="yes", note="",
+        scores={p.pk: value for p in application.profiles.all()},
+    )  # fmt: skip
+
+
+def test_score_filter_and_sort_use_only_scores_the_viewer_may_see(client_for, recruiter_user, board_user, db):
+    low = ApplicationFactory(name="Laag")
+    high = ApplicationFactory(name="Hoog")
+    mine = ApplicationFactory(name="Eigen")
+    _score(low, board_user, 2)
+    _score(high, board_user, 5)
+    _score(mine, recruiter_user, 3)
+    client = client_for(recruiter_user)
+
+    def names(**params):
+        return [a.name for a in client.get(reverse("members:list"), params).context["object_list"]]
+
+    # The recruiter scored only "Eigen": the others' averages must not leak
+    # through the filter or the order (unknown scores come last, by id).
+    assert names(min_score="2.5") == ["Eigen"]
+    assert names(min_score="4.5") == []
+    assert names(sort="-avg_score") == ["Eigen", "Laag", "Hoog"]
+    # The board scored the other two: for the board they count.
+    assert [a.name for a in client_for(board_user).get(reverse("members:list"), {"sort": "-avg_score"}).context[
+        "object_list"
+    ]] == ["Hoog", "Laag", "Eigen"]  # fmt: skip
+
+
+def test_paging_keeps_the_filters_and_the_sort(client_for, recruiter_user, db):
+    for _ in range(51):
+        ApplicationFactory(stage="review", province="GR")
+    ApplicationFactory(stage="new", province="GR")
+
+    response = client_for(recruiter_user).get(
+        reverse("members:list"), {"stage": "review", "province": "GR", "sort": "name"}
+    )
+    second = client_for(recruiter_user).get(
+        reverse("members:list"), {"stage": "review", "province": "GR", "sort": "name", "page": "2"}
+    )
+
+    assert '<a class="page-link" href="?stage=review&amp;province=GR&amp;sort=name&amp;page=2">' in (
+        response.content.decode()
+    )
+    assert '<a class="page-link" href="?stage=review&amp;province=GR&amp;sort=name&amp;page=1">' in (
+        second.content.decode()
+    )
+    assert [a.stage for a in second.context["object_list"]] == ["review"]
+    assert "51 aanmeldingen" in response.content.decode()
+
+
+INVALID_CHOICE = "Selecteer een geldige keuze. Deze keuze is niet beschikbaar."
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"profile": "99999999999999999999999"}, "profile", INVALID_CHOICE),
+        ({"profile": "abc"}, "profile", INVALID_CHOICE),
+        ({"profile": "-3"}, "profile", INVALID_CHOICE),
+        ({"min_score": "abc"}, "min_score", "Voer een getal in."),
+        ({"min_score": "NaN"}, "min_score", "Voer een getal in."),
+        ({"min_score": "1e999999"}, "min_score", "Zorg ervoor dat deze waarde hoogstens 5 is."),
+        ({"q": "x" * 101}, "q", "Zorg dat deze waarde niet meer dan 100 tekens bevat (het zijn er nu 101)."),
+        ({"sort": "password"}, "sort", "Selecteer een geldige keuze. password is geen beschikbare keuze."),
+        ({"stage": "x" * 5000}, "stage", None),
+    ],
+)
+def test_bad_filter_values_get_a_form_error(client_for, recruiter_user, applicant, params, field, message):
+    ApplicationFactory(name="Elders", province="GR")
+
+    response = client_for(recruiter_user).get(reverse("members:list"), {"province": "UT", **params})
+
+    assert response.status_code == 200
+    form = response.context["filter_form"]
+    assert list(form.errors) == [field]
+    if message:
+        assert form.errors[field] == [message]
+    # The valid filters still apply.
+    assert [a.name for a in response.context["object_list"]] == ["Anna de Vries"]
+
+
+@pytest.mark.parametrize("path", ["/werving/99999999999999999999999/", "/werving/9223372036854775808/cv/"])
+def test_huge_ids_in_the_path_answer_404(client_for, board_user, path, db):
+    assert client_for(board_user).get(path).status_code == 404
+
+
+def test_huge_page_numbers_answer_404(client_for, recruiter_user, applicant):
+    client = client_for(recruiter_user)
+
+    assert [client.get(reverse("members:list"), {"page": page}).status_code for page in ("abc", "9" * 30)] == [404, 404]
+
+
+def test_profile_description_and_mail_text_have_a_limit(client_for, board_user, db):
+    profile = ExpertiseProfile.objects.get(key="hr")
+    client = client_for(board_user)
+
+    profile_response = client.post(reverse("members:profile_edit", args=[profile.pk]), {"description": "x" * 1001})
+    mail_response = client.post(
+        reverse("members:mail_template", args=["rejection"]), {"subject": "Uitslag", "body": "x" * 5001}
+    )
+
+    assert profile_response.context["form"].errors == {
+        "description": ["Zorg dat deze waarde niet meer dan 1000 tekens bevat (het zijn er nu 1001)."]
+    }
+    assert mail_response.context["form"].errors == {
+        "body": ["Zorg dat deze waarde niet meer dan 5000 tekens bevat (het zijn er nu 5001)."]
+    }
+    profile.refresh_from_db()
+    assert profile.description != "x" * 1001
+    assert MailTemplate.objects.get(key="rejection").body != "x" * 5001
+
+
+@pytest.mark.parametrize(
+    ("make", "constraint"),
+    [
+        (lambda a, u: Scorecard.objects.create(application=a, recruiter=u, recommendation="yes", note="x" * 2001),
+         "scorecard_note_max_length"),
+        (lambda a, u: TalentNote.objects.create(member=u, author=u, text="x" * 2001), "talent_note_max_length"),
+        (lambda a, u: MailTemplate.objects.filter(key="waitlist").update(body="x" * 5001),
+         "mail_template_body_max_length"),
+        (lambda a, u: ExpertiseProfile.objects.filter(key="hr").update(description="x" * 1001),
+         "profile_description_max_length"),
+        (lambda a, u: Application.objects.filter(pk=a.pk).update(motivation="x" * 3001),
+         "application_motivation_max_length"),
+    ],
+)  # fmt: skip
+def test_text_limits_hold_in_the_database(applicant, recruiter_user, make, constraint):
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        make(applicant, recruiter_user)
+
+
+def test_counts_use_the_singular_for_one(client_for, recruiter_user, applicant):
+    services.change_stage(application=ApplicationFactory(), stage="rejected", by=recruiter_user)
+    client = client_for(recruiter_user)
+
+    dashboard = client.get("/").content.decode()
+    sent = client.post(reverse("members:decision_mails"), follow=True)
+    listing = client.get(reverse("members:list"), {"stage": "new"}).content.decode()
+
+    assert "aanmelding wacht op jouw scores" in dashboard
+    assert "aanmeldingen wachten" not in dashboard
+    assert [str(m) for m in sent.context["messages"]] == ["1 mail staat klaar om te versturen."]
+    assert "1 aanmelding</p>" in listing
