@@ -1,13 +1,16 @@
 """Recruitment: applications, scoring, selection, decision mails and privacy."""
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from denktank import audit
+from denktank.exceptions import AccountAlreadyActive
 from denktank.models import AuditEntry, OutgoingMail, Role, User
 from denktank.outbox import queue_mail, queue_templated_mail
 from denktank.services import invite_person
@@ -31,6 +34,8 @@ from .models import (
     StageChange,
     TalentNote,
 )
+
+logger = logging.getLogger(__name__)
 
 OPEN_STAGES = [
     Application.Stage.NEW,
@@ -121,13 +126,45 @@ def seats_used() -> int:
 
 
 def select_applicant(*, application: Application, by: User) -> Application:
-    """Give an applicant one of the twelve seats.
+    """Give an applicant one of the twelve seats, then their member account.
 
-    The procedure row is locked for the count and the change, so concurrent
-    selections queue up and the thirteenth is refused (``SeatsFullError``).
-    Side effects: stage → selected, a Deelnemer account with an invitation
-    mail (the foundation's flow), ``StageChange`` and audit entries.
+    Two steps, so that nobody waits for the slow part. The seat decision
+    (``_decide_seat``) holds the procedure row lock: concurrent selections
+    queue up there and the thirteenth is refused (``SeatsFullError``). The
+    account and its invitation mail (``complete_selection``) follow in a
+    transaction of their own, without that lock. If that second step fails,
+    or the process dies between the two, the applicant is selected without an
+    account: calling this again, or the ``complete_selections`` sweep,
+    finishes it, once.
+    Side effects: stage → selected with ``StageChange`` and audit entries;
+    then those of ``complete_selection``.
+    Raises ``SeatsFullError``, ``NotAllowedInStage`` or
+    ``AccountAlreadyActive``, changing nothing.
     """
+    application = _decide_seat(application=application, by=by)
+    if application.user_id is None:
+        try:
+            application = complete_selection(application=application, by=by)
+        except Exception:
+            # The seat is taken and stays taken; the sweep creates the account
+            # and sends the invitation. Failing the request now would tell the
+            # recruiter the selection did not happen, which is not true.
+            logger.exception("account step of selection %s failed; the sweep completes it", application.pk)
+    return application
+
+
+def _decide_seat(*, application: Application, by: User) -> Application:
+    """Count the seats and mark the application selected, under the procedure lock.
+
+    Only what the twelve-seat cap needs happens while the lock is held; the
+    lock ends when this transaction commits.
+    """
+    # A selection that is already decided needs no seat and so no procedure
+    # lock: a retry must not hold it while it waits for the account step
+    # (which locks the application row) of a sweep running right now.
+    application = Application.objects.get(pk=application.pk)
+    if application.stage == Application.Stage.SELECTED:
+        return application
     with transaction.atomic():
         Procedure.objects.select_for_update().get_or_create(pk=1)
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -135,14 +172,99 @@ def select_applicant(*, application: Application, by: User) -> Application:
             return application
         if application.stage == Application.Stage.LEFT:
             raise NotAllowedInStage
+        # Checked before the seat is given: an invitation would only reset this
+        # person's password, so the selection is refused as a whole, as before.
+        existing = User.objects.filter(email__iexact=application.email, is_active=True).first()
+        if existing is not None and existing.has_usable_password():
+            raise AccountAlreadyActive(user=existing)
         if seats_used() >= SEATS:
             raise SeatsFullError
         PendingDecisionMail.objects.filter(application=application).delete()
         _move(application, Application.Stage.SELECTED, by)
-        invitation = invite_person(name=application.name, email=application.email, role=Role.DEELNEMER, invited_by=by)
-        application.user = invitation.user
-        application.save(update_fields=["user"])
     return application
+
+
+ACCOUNT_LINKED = "application.account_linked"
+
+
+def complete_selection(*, application: Application, by: User | None = None) -> Application:
+    """Give a selected applicant their Deelnemer account and invitation, once.
+
+    Runs after the seat decision, without the procedure lock. It is safe to
+    call again: the application row is locked and an application that has
+    (or once had) its account is left alone, so a retry, the sweep, or both at
+    once create one account and queue one invitation mail. An application that
+    is not (or no longer) selected is left alone too. ``by`` defaults to whoever
+    selected the applicant.
+    Side effects: those of ``invite_person`` (account, Deelnemer role,
+    ``Invitation``, the invitation mail, an audit entry), the application is
+    linked to the account and an ``application.account_linked`` audit entry is
+    written. An address that started logging in with its own password after the
+    decision gets the role without an invitation, which would only reset it.
+    """
+    with transaction.atomic():
+        application = Application.objects.select_for_update().filter(pk=application.pk).first()
+        if application is None or application.stage != Application.Stage.SELECTED or application.user_id is not None:
+            return application
+        if _account_was_linked(application):
+            # The account was made and later deleted (e.g. in the admin):
+            # recreating it and inviting the person again is not this step's call.
+            return application
+        if by is None:
+            by = _selected_by(application)
+        try:
+            user = invite_person(
+                name=application.name, email=application.email, role=Role.DEELNEMER, invited_by=by
+            ).user
+        except AccountAlreadyActive as error:
+            user = error.user
+            user.groups.add(Group.objects.get(name=Role.DEELNEMER))
+        application.user = user
+        application.save(update_fields=["user"])
+        audit.record(action=ACCOUNT_LINKED, actor=by, target=application, user_id=user.pk)
+    return application
+
+
+def _account_was_linked(application: Application) -> bool:
+    return AuditEntry.objects.filter(
+        action=ACCOUNT_LINKED,
+        target_type=ContentType.objects.get_for_model(Application),
+        target_id=str(application.pk),
+    ).exists()
+
+
+def _selected_by(application: Application) -> User | None:
+    change = (
+        application.stage_changes.filter(to_stage=Application.Stage.SELECTED)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")
+        .first()
+    )
+    return change.changed_by if change else None
+
+
+def complete_selections() -> int:
+    """Finish selections whose account step never ran or failed.
+
+    The periodic sweep behind ``select_applicant``'s second step. Each
+    application is locked with ``skip_locked``, so one whose account is being
+    made right now is left to that request; one failure does not stop the
+    others. Side effects: those of ``complete_selection`` per application.
+    Returns how many were completed.
+    """
+    waiting = Application.objects.filter(stage=Application.Stage.SELECTED, user__isnull=True)
+    completed = 0
+    for pk in list(waiting.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                application = waiting.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if application is None:
+                    continue
+                if complete_selection(application=application).user_id is not None:
+                    completed += 1
+        except Exception:
+            logger.exception("could not complete selection %s; trying again on the next sweep", pk)
+    return completed
 
 
 def member_leaves(*, application: Application, by: User) -> None:

@@ -8,3 +8,9 @@ from . import services
 def purge_due_applications() -> int:
     with translation.override("nl"):
         return services.purge_due_applications()
+
+
+@shared_task
+def complete_selections() -> int:
+    with translation.override("nl"):
+        return services.complete_selections()

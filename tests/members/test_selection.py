@@ -1,13 +1,20 @@
+import threading
+import time
+
 import pytest
 from django.core import mail
+from django.db import connections
 from django.urls import reverse
 
-from denktank.models import OutgoingMail, Role, User
-from members import services
+from denktank import outbox
+from denktank.exceptions import AccountAlreadyActive
+from denktank.models import Invitation, OutgoingMail, Role, User
+from members import services, tasks
 from members.exceptions import SeatsFullError
-from members.models import Application, MailTemplate, PendingDecisionMail
+from members.models import Application, MailTemplate, PendingDecisionMail, StageChange
 
 from ..concurrency import requires_postgresql, run_concurrently
+from ..factories import UserFactory
 from .conftest import ApplicationFactory
 
 
@@ -117,3 +124,163 @@ def test_twenty_concurrent_selections_end_with_exactly_twelve(board_user):
     assert all(isinstance(error, SeatsFullError) for kind, error in results if kind == "error")
     assert Application.objects.filter(stage="selected").count() == 12
     assert User.objects.filter(groups__name="Deelnemer").count() == 12
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_selection_does_not_wait_for_another_selections_account_and_mail(board_user, monkeypatch):
+    requires_postgresql()
+    first = ApplicationFactory(name="Eerste Kandidaat", email="eerste@example.nl")
+    second = ApplicationFactory(name="Tweede Kandidaat", email="tweede@example.nl")
+    rendering_first, release_first = threading.Event(), threading.Event()
+    first_done, second_done = threading.Event(), threading.Event()
+    render_mail = outbox.render_mail
+
+    def slow_render(template, context, *args, **kwargs):
+        # The first selection's invitation takes as long as the test wants.
+        if context.get("name") == "Eerste Kandidaat":
+            rendering_first.set()
+            release_first.wait(timeout=30)
+        return render_mail(template, context, *args, **kwargs)
+
+    monkeypatch.setattr(outbox, "render_mail", slow_render)
+
+    def select(applicant, done):
+        try:
+            services.select_applicant(application=applicant, by=board_user)
+        finally:
+            connections.close_all()
+            done.set()
+
+    first_thread = threading.Thread(target=select, args=(first, first_done))
+    second_thread = threading.Thread(target=select, args=(second, second_done))
+    first_thread.start()
+    try:
+        assert rendering_first.wait(timeout=10)
+        started = time.monotonic()
+        second_thread.start()
+        second_finished = second_done.wait(timeout=10)
+        seconds = time.monotonic() - started
+        first_still_rendering = not first_done.is_set()
+    finally:
+        release_first.set()
+        first_thread.join(timeout=30)
+        if second_thread.ident is not None:
+            second_thread.join(timeout=30)
+
+    assert (second_finished, first_still_rendering) == (True, True)
+    assert seconds < 10
+    assert sorted(Application.objects.filter(stage="selected").values_list("name", "user__email")) == [
+        ("Eerste Kandidaat", "eerste@example.nl"),
+        ("Tweede Kandidaat", "tweede@example.nl"),
+    ]
+    assert sorted(OutgoingMail.objects.filter(sensitive=True).values_list("to", flat=True)) == [
+        "eerste@example.nl",
+        "tweede@example.nl",
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_retries_and_sweeps_create_one_account_and_one_invitation(board_user, caplog):
+    requires_postgresql()
+    applicant = ApplicationFactory(email="race@example.nl")
+    services._decide_seat(application=applicant, by=board_user)  # the account step never ran
+    callers = [services.complete_selections, lambda: services.select_applicant(application=applicant, by=board_user)]
+    queue = callers * 5
+
+    results = run_concurrently(lambda: queue.pop()(), 10)
+
+    applicant.refresh_from_db()
+    assert sorted(kind for kind, _ in results) == ["ok"] * 10
+    # Nobody fell over a duplicate account and left it to the sweep: they waited their turn.
+    assert [record.getMessage() for record in caplog.records if record.name == "members.services"] == []
+    assert applicant.user == User.objects.get(email="race@example.nl")
+    assert Invitation.objects.filter(user=applicant.user).count() == 1
+    assert OutgoingMail.objects.filter(to="race@example.nl", sensitive=True).count() == 1
+
+
+def test_a_failed_account_step_is_finished_once_by_the_sweep(
+    board_user, db, monkeypatch, django_capture_on_commit_callbacks
+):
+    applicant = ApplicationFactory(name="Anna de Vries", email="anna@example.nl")
+    invite_person = services.invite_person
+
+    def crash(**kwargs):
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(services, "invite_person", crash)
+    with django_capture_on_commit_callbacks(execute=True):
+        returned = services.select_applicant(application=applicant, by=board_user)
+
+    applicant.refresh_from_db()
+    assert (returned.stage, returned.user, applicant.stage, applicant.user) == ("selected", None, "selected", None)
+    assert (User.objects.filter(email="anna@example.nl").count(), OutgoingMail.objects.count()) == (0, 0)
+    assert services.seats_used() == 1
+
+    monkeypatch.setattr(services, "invite_person", invite_person)
+    with django_capture_on_commit_callbacks(execute=True):
+        completed = tasks.complete_selections()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = (tasks.complete_selections(), services.select_applicant(application=applicant, by=board_user))
+
+    applicant.refresh_from_db()
+    user = User.objects.get(email="anna@example.nl")
+    assert (completed, again[0], again[1].user) == (1, 0, user)
+    assert (applicant.user, sorted(user.roles)) == (user, ["Deelnemer"])
+    assert Invitation.objects.filter(user=user).count() == 1
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["anna@example.nl"], "[Denktank] Je uitnodiging voor de denktank Vrijheid, Werk en AI")
+    ]
+    # Invited in the name of whoever selected her, also when the sweep does it.
+    assert Invitation.objects.get(user=user).invited_by == board_user
+    assert StageChange.objects.filter(application=applicant, to_stage="selected").count() == 1
+
+
+def test_selecting_again_after_a_failed_account_step_finishes_it(board_user, db, monkeypatch):
+    applicant = ApplicationFactory(email="bert@example.nl")
+    invite_person = services.invite_person
+
+    def crash(**kwargs):
+        raise RuntimeError("the worker died")
+
+    monkeypatch.setattr(services, "invite_person", crash)
+    services.select_applicant(application=applicant, by=board_user)
+    monkeypatch.setattr(services, "invite_person", invite_person)
+
+    services.select_applicant(application=applicant, by=board_user)
+    services.select_applicant(application=applicant, by=board_user)
+
+    applicant.refresh_from_db()
+    assert applicant.user == User.objects.get(email="bert@example.nl")
+    assert OutgoingMail.objects.filter(to="bert@example.nl", sensitive=True).count() == 1
+
+
+def test_selecting_someone_who_already_logs_in_is_refused_and_takes_no_seat(board_user, db):
+    UserFactory(email="actief@example.nl", roles=[Role.KAMERLID])
+    applicant = ApplicationFactory(email="actief@example.nl")
+
+    with pytest.raises(AccountAlreadyActive):
+        services.select_applicant(application=applicant, by=board_user)
+
+    applicant.refresh_from_db()
+    assert (applicant.stage, services.seats_used(), OutgoingMail.objects.count()) == ("new", 0, 0)
+
+
+def test_an_account_that_became_active_after_the_decision_gets_the_role_without_an_invitation(board_user, db):
+    applicant = ApplicationFactory(email="laat@example.nl")
+    services._decide_seat(application=applicant, by=board_user)
+    user = UserFactory(email="laat@example.nl", roles=[Role.KAMERLID])
+
+    services.complete_selection(application=applicant)
+
+    applicant.refresh_from_db()
+    assert (applicant.user, sorted(user.roles)) == (user, ["Deelnemer", "Kamerlid"])
+    assert OutgoingMail.objects.count() == 0
+
+
+def test_the_sweep_does_not_recreate_a_deleted_member_account(board_user, db):
+    applicant = ApplicationFactory(email="weg@example.nl")
+    services.select_applicant(application=applicant, by=board_user)
+    User.objects.get(email="weg@example.nl").delete()
+
+    assert services.complete_selections() == 0
+    assert (User.objects.filter(email="weg@example.nl").count(), OutgoingMail.objects.count()) == (0, 1)
