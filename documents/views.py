@@ -48,15 +48,22 @@ class ReportView(PermissionMixin, TemplateView):
 
 
 class SectionMixin(PermissionMixin):
-    """Loads the section; one the user may not read answers 404."""
+    """Loads the section; one the user may not read answers 404.
+
+    ``section_permission`` is checked on the loaded section before the method
+    is dispatched: a reader who may not write there gets 403, whatever the method.
+    """
 
     permission_required = "documents.view_progress"
+    section_permission: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.has_perm(self.permission_required):
             self.section = get_object_or_404(Section, pk=kwargs["pk"])
             if not request.user.has_perm("documents.view_section", self.section):
                 raise Http404
+            if self.section_permission and not request.user.has_perm(self.section_permission, self.section):
+                raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def back(self):
@@ -98,11 +105,10 @@ class SectionView(SectionMixin, DetailView):
 
 
 class EditView(SectionMixin, View):
+    section_permission = "documents.edit_section"
     template_name = "documents/edit.html"
 
     def get(self, request, pk):
-        if not request.user.has_perm("documents.edit_section", self.section):
-            raise PermissionDenied
         if selectors.current_version() is not None:
             messages.info(request, ReportFrozen.message)
             return self.back()
@@ -115,8 +121,6 @@ class EditView(SectionMixin, View):
         return self._render(EditForm(initial=initial), draft=draft)
 
     def post(self, request, pk):
-        if not request.user.has_perm("documents.edit_section", self.section):
-            raise PermissionDenied
         form = EditForm(request.POST)
         if not form.is_valid():
             return self._render(form)
@@ -164,6 +168,8 @@ class EditView(SectionMixin, View):
 class AutosaveView(SectionMixin, View):
     """Stores the writer's private draft (htmx, every few seconds while typing)."""
 
+    section_permission = "documents.edit_section"
+
     def post(self, request, pk):
         form = DraftForm(request.POST)
         if not form.is_valid():
@@ -184,6 +190,8 @@ class AutosaveView(SectionMixin, View):
 
 
 class DiscardDraftView(SectionMixin, View):
+    section_permission = "documents.edit_section"
+
     def post(self, request, pk):
         services.discard_draft(section=self.section, user=request.user)
         return redirect("documents:edit", pk=pk)
@@ -225,6 +233,8 @@ class HistoryView(SectionMixin, TemplateView):
 
 
 class RestoreView(SectionMixin, View):
+    section_permission = "documents.edit_section"
+
     def post(self, request, pk, number):
         revision = get_object_or_404(Revision, section=self.section, number=number)
         try:
@@ -282,6 +292,8 @@ class AmendmentView(SectionMixin, FormView):
 
 
 class DecideAmendmentView(SectionMixin, View):
+    section_permission = "documents.edit_section"
+
     def post(self, request, pk, amendment_pk):
         amendment = get_object_or_404(Amendment, pk=amendment_pk, section=self.section)
         form = DecisionForm(request.POST)
@@ -305,6 +317,8 @@ class DecideAmendmentView(SectionMixin, View):
 
 
 class StatusView(SectionMixin, View):
+    section_permission = "documents.edit_section"
+
     def post(self, request, pk):
         form = StatusForm(request.POST)
         if not form.is_valid():

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,10 +44,19 @@ class CalendarView(PermissionMixin, TemplateView):
 
 
 class MeetingMixin(PermissionMixin):
+    """Loads the meeting; ``meeting_permission`` is checked on it before any method runs (denied → 403)."""
+
     permission_required = "sessions_app.view_calendar"
+    meeting_permission: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         self.meeting = get_object_or_404(Meeting, pk=kwargs["pk"])
+        if (
+            self.meeting_permission
+            and request.user.has_perm(self.permission_required)
+            and not request.user.has_perm(self.meeting_permission, self.meeting)
+        ):
+            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -83,6 +93,8 @@ class MeetingDetailView(PermissionMixin, DetailView):
 
 class RsvpView(MeetingMixin, View):
     """Answer from the meeting page (htmx swaps the form in place)."""
+
+    meeting_permission = "sessions_app.answer_meeting"
 
     def post(self, request, pk):
         form = RsvpForm(request.POST)

@@ -194,6 +194,7 @@ def test_anonymous_sees_nothing(client, section):
 def test_pages_run_the_same_queries_for_1_3_and_50(client_for, board_user, writers, url_name):
     section = Section.objects.get(title="Inleiding")
     client = client_for(board_user)
+    client.get(reverse("home"))  # the first request of a session writes it: not part of the page's cost
     counts = []
     for total in (1, 3, 50):
         if url_name == "documents:report":
