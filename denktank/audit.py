@@ -4,8 +4,64 @@ from allauth.account.adapter import get_adapter
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
+
+# What each action code means, as the Logboek shows it. A code missing here
+# is shown as it is, so a new action is never hidden.
+ACTION_DESCRIPTIONS = {
+    "login": _("Logged in"),
+    "login.failed": _("Failed login"),
+    "invitation.sent": _("Sent an invitation"),
+    "invitation.accepted": _("Accepted an invitation and set a password"),
+    "mail.resent": _("Sent a new copy of a mail"),
+    "procedure.applications_open": _("Opened applications"),
+    "procedure.applications_closed": _("Paused applications"),
+    "procedure.closed": _("Closed the selection procedure"),
+    "application.viewed": _("Viewed an application"),
+    "application.cv_viewed": _("Opened an applicant's CV"),
+    "application.membership_checked": _("Checked party membership"),
+    "application.scored": _("Scored an application"),
+    "application.conflict_declared": _("Declared a conflict of interest"),
+    "application.exported": _("Exported an applicant's data"),
+    "application.erased": _("Erased an application on request"),
+    "application.purged": _("Erased an application after the retention period"),
+    "application.stage.new": _("Moved an application back to new"),
+    "application.stage.review": _("Put an application in review"),
+    "application.stage.interview": _("Invited an applicant for an interview"),
+    "application.stage.selected": _("Selected an applicant"),
+    "application.stage.waitlist": _("Put an applicant on the waitlist"),
+    "application.stage.rejected": _("Rejected an applicant"),
+    "application.stage.left": _("Recorded that a member left"),
+    "application.account_linked": _("Gave a selected applicant their member account"),
+    "application.mail.waitlist": _("Sent a waitlist mail"),
+    "application.mail.rejection": _("Sent a rejection mail"),
+    "talent_note.added": _("Added a talent note"),
+    "meeting.added": _("Added a meeting"),
+    "meeting.moved": _("Moved a meeting"),
+    "meeting.cancelled": _("Cancelled a meeting"),
+    "meeting.content_changed": _("Changed a meeting's agenda or details"),
+    "meeting.minutes_saved": _("Saved the minutes of a meeting"),
+    "meeting.attendance_recorded": _("Recorded attendance"),
+    "section.added": _("Added a section"),
+    "section.updated": _("Changed a section's title, owners or sharing"),
+    "section.removed": _("Removed a section"),
+    "section.status.draft": _("Set a section to draft"),
+    "section.status.review": _("Put a section up for review"),
+    "section.status.final": _("Made a section final"),
+    "source.saved": _("Saved a source"),
+    "recommendation.added": _("Added a recommendation"),
+    "report.published": _("Published the final report"),
+    "report.reopened": _("Reopened the final report"),
+    "report.export_requested": _("Requested a PDF of the final report"),
+}
+
+
+def describe_action(action: str) -> str:
+    """The readable description of an action code, or the code itself."""
+    description = ACTION_DESCRIPTIONS.get(action)
+    return str(description) if description is not None else action
 
 
 def record(*, action: str, actor=None, target: models.Model | None = None, request=None, **data) -> AuditEntry:

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
+from .exceptions import AccountAlreadyActive
 from .models import Role
 from .services import Invitee
 
@@ -65,6 +67,14 @@ class InviteForm(forms.Form):
             raise ValidationError(
                 _("These addresses appear more than once: %(emails)s") % {"emails": ", ".join(duplicates)}
             )
+        # Someone who already logs in must not get a link that sets a new
+        # password: say so per address, next to the field it came from.
+        existing = selectors.active_accounts(emails=emails)
+        for invitee in invitees:
+            user = existing.get(invitee.email)
+            if user is not None:
+                field = "email" if invitee.email == (email or "").lower() else "people"
+                self.add_error(field, AccountAlreadyActive(user=user).message)
         cleaned["invitees"] = invitees
         return cleaned
 

@@ -1,10 +1,16 @@
+import time
+
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_htmx.http import HttpResponseClientRedirect
 
 from .rules import requires_two_factor
 
@@ -58,3 +64,82 @@ class DutchFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# Session key holding the time (seconds since the epoch) of the last request.
+LAST_ACTIVITY_KEY = "denktank_last_activity"
+# The stored time is refreshed at most this often, so a busy page does not
+# write the session on every request; the timeout is that much less exact.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def clock() -> float:
+    """The current time; a function of its own so tests can move it."""
+    return time.time()
+
+
+class PrivilegedSessionMiddleware:
+    """Short sessions for the roles that see personal data.
+
+    Bestuur, Werving and staff (the roles that must use two-factor login)
+    get no long-lived "remember me" session: their session cookie ends when
+    the browser closes, and after ``PRIVILEGED_IDLE_TIMEOUT`` seconds without
+    a request the next request logs them out and sends them to the login
+    page. Members and Kamerleden keep the normal session.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        now = clock()
+        privileged_before = _is_privileged(request.user)
+        if privileged_before:
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is not None and now - last > settings.PRIVILEGED_IDLE_TIMEOUT:
+                return self._log_out(request)
+        response = self.get_response(request)
+        # Checked after the view as well: the login itself happens in a view
+        # (which may set a "remember me" expiry after the login signal), and
+        # the response that logs someone in must carry the short-lived cookie.
+        if _is_privileged(request.user):
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if not privileged_before or last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                request.session[LAST_ACTIVITY_KEY] = int(now)
+            if not request.session.get_expire_at_browser_close():
+                request.session.set_expiry(0)
+        return response
+
+    def _log_out(self, request):
+        path = request.get_full_path()
+        logout(request)
+        minutes = settings.PRIVILEGED_IDLE_TIMEOUT // 60
+        messages.info(
+            request,
+            ngettext(
+                "You were logged out after %(minutes)d minute without activity. Log in again to continue.",
+                "You were logged out after %(minutes)d minutes without activity. Log in again to continue.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        if getattr(request, "htmx", False):
+            # A partial page must not get the login page swapped into it:
+            # htmx loads the login page as a whole instead.
+            return HttpResponseClientRedirect(redirect_to_login(path).url)
+        return redirect_to_login(path)
+
+
+def start_privileged_session(request, user) -> None:
+    """At login: a privileged session ends with the browser and starts its idle clock now.
+
+    Connected to ``user_logged_in``, so the session is right from the login
+    on and the first page after it does not have to write the session again.
+    """
+    if request is not None and hasattr(request, "session") and _is_privileged(user):
+        request.session[LAST_ACTIVITY_KEY] = int(clock())
+        request.session.set_expiry(0)
+
+
+def _is_privileged(user) -> bool:
+    return user.is_authenticated and requires_two_factor(user)

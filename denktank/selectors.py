@@ -6,6 +6,20 @@ from . import rules
 from .models import Invitation, OutgoingMail, Role, User
 
 
+def active_accounts(*, emails: list[str]) -> dict[str, User]:
+    """The accounts among these addresses that are in use: active, with a password set.
+
+    Keyed by lower-case e-mail address. An account that never set a password
+    (an invitation not yet accepted) or that was deactivated is not in use.
+    """
+    if not emails:
+        return {}
+    users = User.objects.filter(email__in=[email.lower() for email in emails], is_active=True).prefetch_related(
+        "groups"
+    )
+    return {user.email.lower(): user for user in users if user.has_usable_password()}
+
+
 def recent_invitations(limit: int = 20):
     return Invitation.objects.select_related("user", "invited_by")[:limit]
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import audit
-from .exceptions import InvitationExpired, InvitationInvalid, InvitationUsed
+from .exceptions import AccountAlreadyActive, InvitationExpired, InvitationInvalid, InvitationUsed
 from .models import Invitation, Role, User
 from .outbox import queue_templated_mail
 
@@ -35,10 +35,16 @@ def invite_person(*, name: str, email: str, role: str, invited_by: User | None) 
     address is new, adds them to the role's group, creates an ``Invitation``,
     queues the invitation mail and writes an audit entry. An earlier unused
     invitation of the same person stops working.
+    Raises ``AccountAlreadyActive``, changing nothing, when the address
+    belongs to an active account with a password: the link would let
+    whoever holds the mail replace a working password.
     """
     email = email.strip().lower()
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
+        # Locked, so a password set in the meantime cannot slip past the check.
+        user = User.objects.select_for_update().filter(email__iexact=email).first()
+        if user is not None and user.is_active and user.has_usable_password():
+            raise AccountAlreadyActive(user=user)
         if user is None:
             user = User.objects.create_user(email=email, name=name.strip())
         user.groups.add(Group.objects.get(name=role))
@@ -72,7 +78,8 @@ def invite_person(*, name: str, email: str, role: str, invited_by: User | None) 
 def invite_people(*, invitees: list[Invitee], role: str, invited_by: User | None) -> list[Invitation]:
     """Invite several people with one role, all or none.
 
-    Side effects: those of ``invite_person`` for each invitee, in one transaction.
+    Side effects: those of ``invite_person`` for each invitee, in one
+    transaction; when one of them raises, nobody is invited.
     """
     with transaction.atomic():
         return [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.management.utils import get_random_secret_key
 from django.utils.translation import gettext_lazy as _
 
@@ -64,11 +65,13 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "denktank.middleware.DutchFirstLocaleMiddleware",
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "denktank.middleware.PrivilegedSessionMiddleware",
     "denktank.middleware.RequireTwoFactorMiddleware",
 ]
 
@@ -267,10 +271,40 @@ SESSION_REMINDERS = {"week": timedelta(days=7), "day": timedelta(days=1)}
 SESSION_NUDGE = timedelta(days=3)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Bestuur, Werving and staff see personal data: their session ends when the
+# browser closes and after this many seconds without a request
+# (denktank.middleware.PrivilegedSessionMiddleware). Others keep the
+# two-week session above.
+PRIVILEGED_IDLE_TIMEOUT = env.int("PRIVILEGED_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): everything from our own origin, no
+# inline or eval'd script, so injected markup cannot run code. Scripts live
+# in static/js (denktank.js handles confirmations); htmx is told by a meta tag
+# in base.html not to eval or inject styles. Bootstrap's CSS draws its icons
+# (select arrow, close button, menu toggler) from data: SVGs and allauth shows
+# the TOTP QR code as a data: image, hence data: for images only.
+# Style attributes (style-src-attr) stay allowed: bars and charts set their
+# width from data (style="width: 40%"); an attribute cannot load anything or
+# run script, and <style> elements and foreign stylesheets stay blocked.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Production: with DEBUG off, the site runs behind TLS.
 if not DEBUG:

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from . import outbox, selectors, services
-from .exceptions import DomainError
+from .exceptions import AccountAlreadyActive, DomainError
 from .forms import InviteForm, SetPasswordForm
 from .mixins import PermissionMixin
 from .models import AuditEntry, OutgoingMail
@@ -42,9 +42,14 @@ class InviteView(PermissionMixin, FormView):
         return context
 
     def form_valid(self, form):
-        invitations = services.invite_people(
-            invitees=form.cleaned_data["invitees"], role=form.cleaned_data["role"], invited_by=self.request.user
-        )
+        try:
+            invitations = services.invite_people(
+                invitees=form.cleaned_data["invitees"], role=form.cleaned_data["role"], invited_by=self.request.user
+            )
+        except AccountAlreadyActive as error:
+            # The form checked this already; someone set a password in between.
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         messages.success(
             self.request,
             ngettext("One invitation is on its way.", "%(count)d invitations are on their way.", len(invitations))

@@ -11,8 +11,10 @@ from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
 from denktank import outbox, services
-from denktank.exceptions import InvitationExpired, InvitationInvalid, InvitationUsed
+from denktank.exceptions import AccountAlreadyActive, InvitationExpired, InvitationInvalid, InvitationUsed
 from denktank.models import AuditEntry, Invitation, OutgoingMail, Role, User
+
+from ..factories import UserFactory
 
 
 def invitation_token(mail: OutgoingMail) -> str:
@@ -138,6 +140,9 @@ def test_only_the_board_invites(client_for, request, fixture):
 
 
 def test_reinvited_user_with_two_factor_must_log_in_with_a_code(client, board_user, recruiter_user):
+    # Someone whose password was taken away (an account in use is never re-invited).
+    recruiter_user.set_unusable_password()
+    recruiter_user.save(update_fields=["password"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     services.invite_person(name="Wim", email="werving@example.nl", role=Role.WERVING, invited_by=board_user)
     url = reverse("invitation_accept", kwargs={"token": invitation_token(OutgoingMail.objects.get())})
@@ -202,3 +207,76 @@ def test_invitation_page_has_the_login_sentence_as_one_message():
     source = (settings.BASE_DIR / "denktank/templates/denktank/invitation_accept.html").read_text()
 
     assert "gettext(u'You log in with <strong>%(email)s</strong>.')" in templatize(source)
+
+
+def active_account_error(name, email, roles):
+    return (
+        f"{name} ({email}) heeft al een account (rol: {roles}) en logt in met een eigen wachtwoord. "
+        "Er gaat geen uitnodiging uit: die zou dat wachtwoord alleen maar vervangen. "
+        "Wie het wachtwoord kwijt is, gebruikt “Wachtwoord vergeten?” op de inlogpagina."
+    )
+
+
+def test_inviting_an_active_account_says_so_and_changes_nothing(client_for, board_user, member_user):
+    client = client_for(board_user)
+    password_hash = member_user.password
+
+    response = client.post(
+        reverse("invite"), {"role": Role.BESTUUR, "name": "Dirk", "email": "Deelnemer@Example.nl", "people": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "email": [active_account_error("Dirk Deelnemer", "deelnemer@example.nl", "Deelnemer")]
+    }
+    member_user.refresh_from_db()
+    assert (member_user.password, sorted(member_user.roles)) == (password_hash, ["Deelnemer"])
+    assert (Invitation.objects.count(), OutgoingMail.objects.count()) == (0, 0)
+    assert not AuditEntry.objects.filter(action="invitation.sent").exists()
+    assert "Uitnodigingen versturen" in response.content.decode()
+
+
+def test_pasted_list_with_an_active_account_invites_nobody(client_for, board_user, mp_user):
+    client = client_for(board_user)
+
+    response = client.post(
+        reverse("invite"),
+        {"role": Role.KAMERLID, "people": "Piet Plein, piet@example.nl\nKarin Kamerlid, kamerlid@example.nl"},
+    )
+
+    assert response.context["form"].errors == {
+        "people": [active_account_error("Karin Kamerlid", "kamerlid@example.nl", "Kamerlid")]
+    }
+    assert not User.objects.filter(email="piet@example.nl").exists()
+    assert (Invitation.objects.count(), OutgoingMail.objects.count()) == (0, 0)
+
+
+def test_invite_person_refuses_an_active_account(db, board_user):
+    with pytest.raises(AccountAlreadyActive) as error:
+        services.invite_person(name="Bea", email="bestuur@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+
+    assert error.value.message == active_account_error("Bea Bestuur", "bestuur@example.nl", "Bestuur")
+    assert sorted(User.objects.get(email="bestuur@example.nl").roles) == ["Bestuur"]
+    assert (Invitation.objects.count(), OutgoingMail.objects.count()) == (0, 0)
+
+
+def test_account_that_never_set_a_password_can_be_invited_again(client_for, board_user):
+    services.invite_person(name="Anna", email="anna@example.nl", role=Role.DEELNEMER, invited_by=board_user)
+
+    response = client_for(board_user).post(
+        reverse("invite"), {"role": Role.DEELNEMER, "name": "Anna", "email": "anna@example.nl", "people": ""}
+    )
+
+    assert response.status_code == 302
+    assert (Invitation.objects.count(), OutgoingMail.objects.count()) == (2, 2)
+
+
+def test_deactivated_account_can_be_invited_as_before(db, board_user):
+    former = UserFactory(name="Oud Lid", email="oud@example.nl", roles=[Role.DEELNEMER], is_active=False)
+
+    invitation = services.invite_person(
+        name="Oud Lid", email="oud@example.nl", role=Role.DEELNEMER, invited_by=board_user
+    )
+
+    assert invitation.user == former
+    assert OutgoingMail.objects.filter(to="oud@example.nl").count() == 1
