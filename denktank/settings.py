@@ -21,7 +21,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 VAR_DIR = Path(env.str("DENKTANK_VAR_DIR", default=str(BASE_DIR / "var")))
-for sub in ("broker/queue", "broker/processed", "mail", "cache", "private"):
+for sub in ("broker/queue", "broker/processed", "broker/control", "mail", "cache", "private"):
     (VAR_DIR / sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -138,7 +138,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # The cache backs allauth's login rate limits and used-TOTP-code markers, so
 # it must be shared by every process: Redis when configured, files otherwise.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Falls back to local memory while Redis is away, so logging in never needs Redis.
+    CACHES = {"default": {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
@@ -243,6 +244,8 @@ else:
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
         "store_processed": False,
+        # Worker control messages (ping, shutdown) live beside the queue, not in the working directory.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -252,16 +255,27 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "denktank.tasks.sweep_outbox", "schedule": 60.0},
+    # Every 30 s: with the 75 s threshold below, a cut-off send is marked unknown within two minutes.
+    "sweep-outbox": {"task": "denktank.tasks.sweep_outbox", "schedule": 30.0},
     "session-reminders": {"task": "sessions_app.tasks.send_session_reminders", "schedule": 300.0},
     "purge-applications": {"task": "members.tasks.purge_due_applications", "schedule": crontab(hour=3, minute=15)},
     "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},
+    "sweep-exports": {"task": "documents.tasks.sweep_exports", "schedule": 60.0},
+    "complete-selections": {"task": "members.tasks.complete_selections", "schedule": 300.0},
+    # 01:30 exists exactly once every night in Europe/Amsterdam (02:30 does not on the DST change).
+    "backup-nightly": {"task": "denktank.tasks.backup_nightly", "schedule": crontab(hour=1, minute=30)},
 }
+
+# Backups: the nightly task writes archives here and keeps the newest BACKUP_KEEP.
+# They hold personal data (CVs): copy them off this machine and keep them private.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 
 # Outbox: a queued mail whose task never ran is picked up by the sweep after
 # this grace period; a mail stuck in "sending" this long is marked unknown.
 OUTBOX_SWEEP_GRACE_SECONDS = 60
-OUTBOX_STUCK_AFTER_SECONDS = 15 * 60
+# Longer than one SMTP conversation can take (EMAIL_TIMEOUT), so only a cut-off send is marked unknown.
+OUTBOX_STUCK_AFTER_SECONDS = 75
 OUTBOX_MAX_ATTEMPTS = 5
 INVITATION_VALID_DAYS = 14
 

@@ -1,0 +1,62 @@
+"""A Redis cache that keeps the site working while Redis is away.
+
+The cache holds allauth's login rate limits and used two-factor codes. When
+Redis cannot be reached, each operation falls back to this process's local
+memory and the outage is logged (once a minute at most): logging in keeps
+working, with rate limits counted per process until Redis is back.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class FallbackRedisCache(RedisCache):
+    warned_at = 0.0
+
+    def __init__(self, server, params):
+        params = {**params, "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **params.get("OPTIONS", {})}}
+        super().__init__(server, params)
+        self.local = LocMemCache(f"fallback-{id(self)}", {"TIMEOUT": params.get("TIMEOUT", 300)})
+
+    def _fallback(self, name, *args, **kwargs):
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except UNREACHABLE as error:
+            now = time.monotonic()
+            if now - FallbackRedisCache.warned_at > 60:
+                FallbackRedisCache.warned_at = now
+                logger.warning("Redis cache unreachable (%s): using this process's memory for now", error)
+            return getattr(self.local, name)(*args, **kwargs)
+
+
+def _delegate(name):
+    def method(self, *args, **kwargs):
+        return self._fallback(name, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(FallbackRedisCache, _name, _delegate(_name))
