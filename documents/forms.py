@@ -90,7 +90,7 @@ class NewSectionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     parent = forms.ModelChoiceField(
         label=_("Under"), queryset=Section.objects.filter(parent__isnull=True), required=False,
-        empty_label=_("— top level —"),
+        empty_label=_("— top level —"), widget=forms.Select(attrs={"class": "form-select"}),
     )  # fmt: skip
 
 
