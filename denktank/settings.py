@@ -127,6 +127,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Keep the connection between requests, as on PostgreSQL.
+            "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
         }
     }
 
@@ -247,6 +249,9 @@ else:
         # Worker control messages (ping, shutdown) live beside the queue, not in the working directory.
         "control_folder": str(VAR_DIR / "broker" / "control"),
     }
+# PDF exports run on a queue of their own, served by a worker whose child is
+# replaced after each export: WeasyPrint's memory goes back to the system.
+CELERY_TASK_ROUTES = {"documents.tasks.export_report": {"queue": "exports"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
@@ -285,6 +290,8 @@ SESSION_REMINDERS = {"week": timedelta(days=7), "day": timedelta(days=1)}
 SESSION_NUDGE = timedelta(days=3)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Sessions are read from the cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Bestuur, Werving and staff see personal data: their session ends when the
 # browser closes and after this many seconds without a request
 # (denktank.middleware.PrivilegedSessionMiddleware). Others keep the

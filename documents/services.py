@@ -35,7 +35,6 @@ from .models import (
     Revision,
     Section,
 )
-from .pdf import render_pdf
 from .rules import can_edit_section
 
 logger = logging.getLogger(__name__)
@@ -381,6 +380,13 @@ EXPORT_HEARTBEAT = timedelta(seconds=10)
 EXPORT_STALE_AFTER = timedelta(seconds=90)
 # Files younger than this may belong to an export whose row is still being written.
 ORPHAN_GRACE = timedelta(minutes=10)
+
+
+def render_pdf(**kwargs):
+    """The PDF renderer, imported here: WeasyPrint (+28 MB) loads only in the process that renders."""
+    from .pdf import render_pdf as render
+
+    return render(**kwargs)
 
 
 def run_export(*, export_id: int) -> ReportExport | None:
