@@ -3,6 +3,7 @@ from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils.translation import gettext_lazy as _
 
 from .outbox import queue_mail
 from .rules import requires_two_factor
@@ -26,9 +27,35 @@ class AccountAdapter(DefaultAccountAdapter):
         queue_mail(to=email, subject=message.subject, body_text=message.body, body_html=html, sensitive=True)
 
 
+# Shown on allauth's "deactivate" page (on opening it and on submitting it)
+# to someone whose role requires two-factor login.
+TWO_FACTOR_REQUIRED_BY_ROLE = _(
+    "Your role requires two-factor login, so you cannot switch it off. "
+    "Lost your phone or authenticator app? Ask the board to reset your two-factor login; "
+    "you then set it up again with your new phone."
+)
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    # Only a role that requires two-factor login is ever refused (see
+    # can_delete_authenticator), so the refusal can say why.
+    error_messages = {**DefaultMFAAdapter.error_messages, "cannot_delete_authenticator": TWO_FACTOR_REQUIRED_BY_ROLE}
+
     def can_delete_authenticator(self, authenticator):
-        # Bestuur and Werving must keep their authenticator app.
-        if authenticator.type == Authenticator.Type.TOTP and requires_two_factor(authenticator.user):
-            return False
+        """Bestuur, Werving and staff keep at least one authenticator that is not a set of recovery codes.
+
+        allauth asks this before it deletes any authenticator (today the TOTP
+        deactivate page; recovery codes are deleted with the last other
+        authenticator). Deleting one that leaves only recovery codes, or
+        nothing, would switch off the two-factor login their role requires.
+        """
+        user = authenticator.user
+        if requires_two_factor(user):
+            remaining = (
+                Authenticator.objects.filter(user_id=user.pk)
+                .exclude(pk=authenticator.pk)
+                .exclude(type=Authenticator.Type.RECOVERY_CODES)
+            )
+            if not remaining.exists():
+                return False
         return super().can_delete_authenticator(authenticator)

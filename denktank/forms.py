@@ -8,10 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .exceptions import AccountAlreadyActive
-from .models import Role
+from .models import OutgoingMail, Role
 from .services import Invitee
 
 MAX_INVITEES = 50
+# One outage made 200 mails unknown; a selection far above that is a mistake.
+MAX_BULK_RESEND = 1000
 LINE_SEPARATORS = re.compile(r"\s*[,;\t]\s*")
 
 
@@ -106,3 +108,27 @@ class SetPasswordForm(forms.Form):
                 except ValidationError as error:
                     self.add_error("password1", error)
         return cleaned
+
+
+class BulkResendForm(forms.Form):
+    """The mails the board selected for a new copy, as ``mail`` values (primary keys)."""
+
+    mail = forms.ModelMultipleChoiceField(
+        queryset=OutgoingMail.objects.only(
+            "to", "subject", "status", "sensitive", "last_error", "created_at", "sending_started_at"
+        ),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": _("Select at least one mail."),
+            "invalid_choice": _("Mail %(value)s is not in the outbox."),
+            "invalid_pk_value": _("“%(pk)s” is not the number of a mail."),
+        },
+    )
+
+    def clean_mail(self):
+        mails = self.cleaned_data["mail"]
+        if len(mails) > MAX_BULK_RESEND:
+            raise ValidationError(
+                _("Select at most %(max)d mails at once.") % {"max": MAX_BULK_RESEND}, code="too_many"
+            )
+        return mails

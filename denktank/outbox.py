@@ -14,6 +14,8 @@ import enum
 import logging
 import smtplib
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,6 +40,11 @@ SENSITIVE_BODY_REMOVED = _("Removed after sending: this mail contained a persona
 
 class SensitiveMailNotResendable(DomainError):
     message = _("This mail contained a personal login link and cannot be sent again. Invite the person again instead.")
+
+
+# Why the bulk resend of mails with an unknown fate leaves a selected mail out.
+NO_LONGER_UNKNOWN = _("Its status is now “%(status)s”: only mails whose fate is unknown are sent again here.")
+ALREADY_RESENT = _("A new copy of this mail was already made.")
 
 
 class Outcome(enum.Enum):
@@ -294,3 +301,63 @@ def resend_mail(*, mail: OutgoingMail, actor) -> OutgoingMail:
     copy.save(update_fields=["resent_from"])
     audit.record(action="mail.resent", actor=actor, target=mail)
     return copy
+
+
+def bulk_resend_skip_reason(mail: OutgoingMail, *, already_resent: bool) -> str | None:
+    """Why the bulk resend leaves this mail out, or None when it sends a new copy.
+
+    Only mails whose fate is unknown and that have no copy yet are taken, so
+    a second run over the same selection sends nothing; mails with a login
+    secret follow the rule of ``resend_mail``.
+    """
+    if mail.status != Status.UNKNOWN:
+        return str(NO_LONGER_UNKNOWN % {"status": mail.get_status_display()})
+    if already_resent:
+        return str(ALREADY_RESENT)
+    if mail.sensitive:
+        return str(SensitiveMailNotResendable.message)
+    return None
+
+
+@dataclass
+class BulkResendResult:
+    copies: list[OutgoingMail] = field(default_factory=list)
+    # (original mail, why it was left out)
+    skipped: list[tuple[OutgoingMail, str]] = field(default_factory=list)
+
+
+def resend_unknown_mails(*, mail_ids: Iterable[int], actor) -> BulkResendResult:
+    """Send a new copy of each selected mail whose fate is unknown (the board's bulk resend).
+
+    Side effects, in one transaction: locks the selected outbox rows; for
+    every one that is still unknown, has no copy yet and carries no login
+    secret, ``resend_mail`` creates the copy (linked by ``resent_from``),
+    writes the audit entry "mail.resent" and queues the send on commit.
+    The others are returned as skipped, with the reason. Run twice over the
+    same selection (a double submit, two board members at once), the second
+    run finds every mail resent and sends nothing.
+    """
+    result = BulkResendResult()
+    with transaction.atomic():
+        # Locked in primary-key order, so two runs over overlapping
+        # selections wait for each other instead of deadlocking.
+        mails = list(OutgoingMail.objects.select_for_update().filter(pk__in=list(mail_ids)).order_by("pk"))
+        # Read only once the locks are held: a run that held them before has
+        # committed its copies by now, and this new statement sees them (a
+        # condition inside the locking query would be judged on the snapshot
+        # taken before the wait).
+        resent = set(
+            OutgoingMail.objects.filter(resent_from__in=[mail.pk for mail in mails]).values_list(
+                "resent_from_id", flat=True
+            )
+        )
+        for mail in mails:
+            reason = bulk_resend_skip_reason(mail, already_resent=mail.pk in resent)
+            if reason is None:
+                try:
+                    result.copies.append(resend_mail(mail=mail, actor=actor))
+                    continue
+                except DomainError as error:
+                    reason = str(error.message)
+            result.skipped.append((mail, reason))
+    return result

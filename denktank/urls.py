@@ -16,6 +16,8 @@ urlpatterns = [
     path("uitnodiging/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation_accept"),
     path("outbox/", views.OutboxView.as_view(), name="outbox"),
     path("outbox/<int:pk>/opnieuw/", views.ResendMailView.as_view(), name="outbox_resend"),
+    path("outbox/onbekend/", views.UnknownMailsView.as_view(), name="outbox_unknown"),
+    path("outbox/onbekend/opnieuw/", views.BulkResendView.as_view(), name="outbox_unknown_resend"),
     path("logboek/", views.AuditLogView.as_view(), name="audit_log"),
     path("sessies/", include("sessions_app.urls")),
     path("einddocument/", include("documents.urls")),

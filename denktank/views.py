@@ -12,7 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from . import outbox, selectors, services
 from .exceptions import AccountAlreadyActive, DomainError
-from .forms import InviteForm, SetPasswordForm
+from .forms import BulkResendForm, InviteForm, SetPasswordForm
 from .mixins import PermissionMixin
 from .models import AuditEntry, OutgoingMail
 
@@ -117,7 +117,70 @@ class OutboxView(PermissionMixin, ListView):
         )
         context["status_counts"] = [(status, label, counts[status]) for status, label in OutgoingMail.Status.choices]
         context["current_status"] = self.request.GET.get("status", "")
+        context["unknown_to_review"] = selectors.unknown_mails_awaiting_decision().count()
         return context
+
+
+class UnknownMailsView(PermissionMixin, TemplateView):
+    """Mails whose fate is unknown, grouped by when their sending started and why it broke off."""
+
+    permission_required = "denktank.view_outbox"
+    template_name = "denktank/outbox_unknown.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["groups"] = selectors.unknown_mail_groups()
+        context["window_minutes"] = int(selectors.UNKNOWN_WINDOW.total_seconds() // 60)
+        return context
+
+
+class BulkResendView(PermissionMixin, View):
+    """Confirm, then send a new copy of each selected mail whose fate is unknown.
+
+    The review page posts its selection here (a group can hold hundreds of
+    mails: too many for a URL) and gets the confirmation page; only the
+    confirmation's own POST, which carries ``confirmed``, sends anything.
+    """
+
+    permission_required = "denktank.resend_mail"
+    template_name = "denktank/outbox_unknown_confirm.html"
+
+    def get(self, request):
+        return self._render(BulkResendForm(request.GET))
+
+    def post(self, request):
+        form = BulkResendForm(request.POST)
+        if "confirmed" not in request.POST or not form.is_valid():
+            return self._render(form)
+        mail_ids = [mail.pk for mail in form.cleaned_data["mail"]]
+        result = outbox.resend_unknown_mails(mail_ids=mail_ids, actor=request.user)
+        if result.copies:
+            count = len(result.copies)
+            messages.success(
+                request,
+                ngettext("A new copy of %(count)d mail is queued.", "New copies of %(count)d mails are queued.", count)
+                % {"count": count},
+            )
+        skipped_by_reason: dict[str, int] = {}
+        for _mail, reason in result.skipped:
+            skipped_by_reason[reason] = skipped_by_reason.get(reason, 0) + 1
+        for reason, count in skipped_by_reason.items():
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d mail was not sent again: %(reason)s",
+                    "%(count)d mails were not sent again: %(reason)s",
+                    count,
+                )
+                % {"count": count, "reason": reason},
+            )
+        return redirect("outbox_unknown")
+
+    def _render(self, form):
+        context = {"form": form}
+        if form.is_valid():
+            context["plan"] = selectors.bulk_resend_plan(mails=form.cleaned_data["mail"])
+        return render(self.request, self.template_name, context)
 
 
 class ResendMailView(PermissionMixin, View):

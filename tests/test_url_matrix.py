@@ -66,6 +66,9 @@ GET = {
     "invitation_accept": A,
     "outbox": BOARD_PAGE,
     "outbox_resend": BOARD_POST_ONLY,
+    "outbox_unknown": BOARD_PAGE,
+    # Without a selection the confirmation page says to select a mail.
+    "outbox_unknown_resend": BOARD_PAGE,
     "audit_log": BOARD_PAGE,
     "set_language": (REDIRECT,) * 5,
     # members
@@ -153,6 +156,7 @@ POST = {
     "invite": BOARD_POST,
     "invitation_accept": (OK,) * 5,
     "outbox_resend": BOARD_POST,
+    "outbox_unknown_resend": BOARD_POST,
     "set_language": (OK,) * 5,
     # members
     "members:apply": (OK,) * 5,
