@@ -47,6 +47,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="denktank@vvd-ezi.nl")
 
 INSTALLED_APPS = [
+    # First: runserver then serves ASGI, HTTP and the live editor's WebSockets in one process.
+    "daphne",
     "denktank",
     "members",
     "sessions_app",
@@ -89,6 +91,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "denktank.urls"
 WSGI_APPLICATION = "denktank.wsgi.application"
+ASGI_APPLICATION = "denktank.asgi.application"
 SITE_ID = 1
 
 TEMPLATES = [
@@ -253,6 +256,18 @@ else:
 # replaced after each export: WeasyPrint's memory goes back to the system.
 CELERY_TASK_ROUTES = {"documents.tasks.export_report": {"queue": "exports"}}
 CELERY_TASK_IGNORE_RESULT = True
+
+# The live editor: rooms in several processes reach each other through Redis;
+# the embedded default runs one process and keeps them in memory.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -266,6 +281,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-applications": {"task": "members.tasks.purge_due_applications", "schedule": crontab(hour=3, minute=15)},
     "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},
     "sweep-exports": {"task": "documents.tasks.sweep_exports", "schedule": 60.0},
+    "live-idle-revisions": {"task": "documents.tasks.cut_idle_live_revisions", "schedule": 60.0},
     "complete-selections": {"task": "members.tasks.complete_selections", "schedule": 300.0},
     # 01:30 exists exactly once every night in Europe/Amsterdam (02:30 does not on the DST change).
     "backup-nightly": {"task": "denktank.tasks.backup_nightly", "schedule": crontab(hour=1, minute=30)},

@@ -263,3 +263,59 @@ class ReportExport(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+# --- Writing together live ------------------------------------------------------------
+
+
+class LiveText(models.Model):
+    """The live, shared text of a section: where its update log stands against the revisions."""
+
+    section = models.OneToOneField(Section, primary_key=True, on_delete=models.CASCADE, related_name="live_text")
+    # The revision the live text last agreed with. A newer head was saved
+    # outside the live editor (the form, a restore, an accepted proposal) and
+    # is brought into the live text as an edit.
+    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the log was started from the head revision. A browser keeps its
+    # unconfirmed changes per start, so a copy from before a restart of the
+    # log is never merged into a different text.
+    started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return str(self.section)
+
+
+class LiveUpdate(models.Model):
+    """One change to a section's live text (a Yjs update), stored before anyone is told of it.
+
+    Together, a section's rows are its live text, applied in any order.
+    Rows a numbered revision already contains are compacted into one; the
+    others keep their writer, so the next revision credits everyone who wrote.
+    """
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="live_updates")
+    data = models.BinaryField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    in_revision = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["section", "in_revision"], name="live_update_section_cut")]
+
+    def __str__(self):
+        return f"{self.section} @{self.pk}"
+
+
+class RevisionWriter(models.Model):
+    """Everyone who wrote in the live text that a revision was cut from."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="writers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["revision", "user"], name="one_writer_row_per_revision")]
+
+    def __str__(self):
+        return f"{self.revision}: {self.user}"

@@ -23,6 +23,7 @@ from .exceptions import (
     ReasonRequired,
     ReportFrozen,
 )
+from .live import services as live
 from .merge import merge
 from .models import (
     Amendment,
@@ -105,9 +106,15 @@ def save_revision(
 
 
 def restore_revision(*, revision: Revision, author: User) -> SaveResult:
-    """Bring back an old text as a new revision; history stays complete."""
+    """Bring back an old text as a new revision; history stays complete.
+
+    Live text not yet in a revision is cut first, so the restore is one more
+    step in the history and everyone on the edit page sees it arrive.
+    """
     section = revision.section
-    return save_revision(
+    live.cut_revision(section_id=section.pk, by=author)
+    section.refresh_from_db()
+    result = save_revision(
         section=section,
         author=author,
         text=revision.text,
@@ -115,6 +122,13 @@ def restore_revision(*, revision: Revision, author: User) -> SaveResult:
         note=f"#{revision.number}",
         restored_from=revision,
     )
+    _tell_live_editors(section.pk)
+    return result
+
+
+def _tell_live_editors(section_id: int) -> None:
+    # After the commit, so the live text takes the revision that is really stored.
+    transaction.on_commit(lambda: live.revision_saved(section_id=section_id), robust=True)
 
 
 def autosave_draft(*, section: Section, user: User, text: str, base_id: int | None) -> Draft:
@@ -136,7 +150,9 @@ def save_or_keep_draft(*, section: Section, author: User, text: str, base_id: in
     why nothing was saved while the writer's text is safe.
     """
     try:
-        return save_revision(section=section, author=author, text=text, base_id=base_id, note=note)
+        result = save_revision(section=section, author=author, text=text, base_id=base_id, note=note)
+        _tell_live_editors(section.pk)
+        return result
     except ReportFrozen:
         autosave_draft(section=section, user=author, text=text, base_id=base_id)
         raise
@@ -174,10 +190,12 @@ def accept_amendment(*, amendment: Amendment, by: User) -> SaveResult:
     """
     if not can_edit_section(by, amendment.section):
         raise NotAllowedToEdit
+    live.cut_revision(section_id=amendment.section_id, by=by)
     with transaction.atomic():
         amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
         if amendment.status != Amendment.Status.OPEN:
             raise AmendmentClosed
+        _tell_live_editors(amendment.section_id)
         result = save_revision(
             section=amendment.section,
             author=by,
@@ -236,6 +254,7 @@ def update_section(*, section: Section, title: str, owners, shared: bool, by: Us
     section.save(update_fields=["title", "shared"])
     section.owners.set(owners)
     audit.record(action="section.updated", actor=by, target=section, shared=shared)
+    live.access_changed(section_id=section.pk)
 
 
 def add_section(*, title: str, parent: Section | None, by: User) -> Section:
@@ -265,6 +284,7 @@ def move_section(*, section: Section, direction: int, by: User) -> None:
 def remove_section(*, section: Section, by: User) -> None:
     """Remove a section with its subsections and history (the board confirms first)."""
     audit.record(action="section.removed", actor=by, title=section.title)
+    live.access_changed(section_id=section.pk)
     section.delete()
 
 
@@ -336,6 +356,7 @@ def publish_report(*, by: User) -> ReportVersion:
         snapshot.published_by = by
         snapshot.save()
         audit.record(action="report.published", actor=by, target=snapshot)
+        live.access_changed()
         start_export(version=snapshot, by=by)
         for reader in selectors.publication_readers():
             queue_templated_mail(
@@ -354,6 +375,7 @@ def reopen_report(*, by: User) -> None:
         return
     version.reopened_at = timezone.now()
     version.save(update_fields=["reopened_at"])
+    live.access_changed()
     audit.record(action="report.reopened", actor=by, target=version)
 
 

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.utils import translation
 
 from . import services
+from .live import services as live
 
 
 @shared_task
@@ -22,3 +23,9 @@ def sweep_exports() -> int:
 def export_report(export_id: int) -> None:
     with translation.override("nl"):
         services.run_export(export_id=export_id)
+
+
+@shared_task
+def cut_idle_live_revisions() -> int:
+    with translation.override("nl"):
+        return live.cut_idle_revisions()
