@@ -11,10 +11,23 @@ from .models import AuditEntry
 # What each action code means, as the Logboek shows it. A code missing here
 # is shown as it is, so a new action is never hidden.
 ACTION_DESCRIPTIONS = {
+    "presentation.updated": _("Changed the guest registration or reactions of the final presentation"),
+    "presentation.attendance_recorded": _("Recorded which guests came"),
+    "presentation.door_list_exported": _("Downloaded the door list of guests"),
+    "presentation.guests_purged": _("Erased guest data after the retention period"),
+    "reaction.taken_on": _("Marked a reaction as taken on"),
+    "reaction.taken_on_undone": _("Undid a reaction's taken-on mark"),
     "login": _("Logged in"),
     "login.failed": _("Failed login"),
     "invitation.sent": _("Sent an invitation"),
     "invitation.accepted": _("Accepted an invitation and set a password"),
+    "invitation.withdrawn": _("Withdrew an invitation"),
+    "person.roles_changed": _("Changed someone's roles"),
+    "person.deactivated": _("Deactivated an account"),
+    "person.reactivated": _("Reactivated an account"),
+    "person.two_factor_reset": _("Reset someone's two-factor login"),
+    "people.imported": _("Invited people from a CSV file"),
+    "kamerlid_update.sent": _("Sent an update to the Kamerleden"),
     "mail.resent": _("Sent a new copy of a mail"),
     "procedure.applications_open": _("Opened applications"),
     "procedure.applications_closed": _("Paused applications"),

@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},
     "sweep-exports": {"task": "documents.tasks.sweep_exports", "schedule": 60.0},
     "live-idle-revisions": {"task": "documents.tasks.cut_idle_live_revisions", "schedule": 60.0},
+    "presentation-guest-reminders": {"task": "sessions_app.tasks.send_guest_reminders", "schedule": 300.0},
+    "purge-presentation-guests": {
+        "task": "sessions_app.tasks.purge_presentation_guests",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "complete-selections": {"task": "members.tasks.complete_selections", "schedule": 300.0},
     # 01:30 exists exactly once every night in Europe/Amsterdam (02:30 does not on the DST change).
     "backup-nightly": {"task": "denktank.tasks.backup_nightly", "schedule": crontab(hour=1, minute=30)},

@@ -1,15 +1,18 @@
 """Demo calendar: answers and attendance for the meetings held, answers for
-the next one, agendas and minutes. Idempotent."""
+the next one, agendas and minutes; the final presentation open for guests,
+with a few of them and reactions to the recommendations. Idempotent."""
 
 import random
+from datetime import timedelta
 
 from django.utils import timezone
 
 from denktank.demo import DEMO_ACCOUNTS
 from denktank.models import Role, User
+from documents.demo import load_recommendations
 
 from . import selectors
-from .models import Attendance, Meeting, Rsvp
+from .models import Attendance, Guest, Meeting, Presentation, Reaction, Rsvp
 
 ONLINE_LINK = "https://vergaderen.example.org/denktank-vwai"
 
@@ -75,6 +78,7 @@ def load(stdout) -> None:
             for person in people[:-3]:
                 _answer(meeting, person, rng.choices(["yes", "maybe", "no"], weights=[7, 2, 1])[0], rng)
     stdout.write("Demo calendar ready: answers, attendance, agendas and minutes.")
+    _load_presentation(now, members, stdout)
 
 
 def _answer(meeting: Meeting, person: User, answer: str, rng: random.Random) -> None:
@@ -87,3 +91,83 @@ def _answer(meeting: Meeting, person: User, answer: str, rng: random.Random) -> 
             "for_starts_at": meeting.starts_at,
         },
     )
+
+
+# Three places, so the demo shows a full house and a waiting list.
+GUEST_CAPACITY = 3
+# (name, e-mail, VVD member, organisation, status)
+GUESTS = [
+    ("Anouk de Vries", "anouk.devries@voorbeeld.test", True, "Gemeente Utrecht", Guest.Status.CONFIRMED),
+    ("Bram Jansen", "bram.jansen@voorbeeld.test", False, "Universiteit Leiden", Guest.Status.CONFIRMED),
+    ("Charlotte Bakker", "charlotte.bakker@voorbeeld.test", True, "", Guest.Status.CONFIRMED),
+    ("Daan Visser", "daan.visser@voorbeeld.test", True, "MKB-Nederland", Guest.Status.WAITING),
+    ("Eva Smit", "eva.smit@voorbeeld.test", False, "", Guest.Status.UNCONFIRMED),
+    ("Floris Mulder", "floris.mulder@voorbeeld.test", True, "VVD Rotterdam", Guest.Status.CANCELLED),
+]
+# (guest e-mail or member index, recommendation position, stance, comment)
+REACTIONS = [
+    (
+        "anouk.devries@voorbeeld.test",
+        1,
+        "reservation",
+        "Goed idee, maar regel eerst hoe gemeenten de overgang uitvoeren.",
+    ),
+    ("anouk.devries@voorbeeld.test", 3, "support", ""),
+    ("bram.jansen@voorbeeld.test", 1, "oppose", "Een verzilverbare heffingskorting is duur; wat levert het op?"),
+    ("bram.jansen@voorbeeld.test", 2, "support", "Een inkomensbrug maakt omscholen voor veel meer mensen haalbaar."),
+    ("daan.visser@voorbeeld.test", 2, "reservation", "Betrek werkgevers bij de keuze van de opleidingen."),
+    (0, 1, "support", ""),
+    (0, 2, "support", "Sluit aan bij wat we in sessie 3 bespraken."),
+    (1, 3, "reservation", "Pilots alleen als er vooraf een meetplan ligt."),
+    (2, 3, "support", ""),
+]
+
+
+def _load_presentation(now, members, stdout) -> None:
+    """The final presentation open for guests: some with a place, one waiting, one unconfirmed, one cancelled."""
+    meeting = Meeting.objects.filter(kind=Meeting.Kind.FINAL).first()
+    if meeting is None or meeting.starts_at <= now:
+        return
+    presentation, _ = Presentation.objects.get_or_create(
+        meeting=meeting,
+        defaults={"registration_open": True, "capacity": GUEST_CAPACITY, "reactions_open": True},
+    )
+    if presentation.guests.exists():
+        stdout.write("Demo guests already present.")
+        return
+    guests = {}
+    for minutes, (name, email, party_member, organisation, status) in enumerate(GUESTS):
+        registered = now - timedelta(days=2, minutes=-minutes)
+        confirmed = status != Guest.Status.UNCONFIRMED
+        guests[email] = Guest.objects.create(
+            presentation=presentation,
+            name=name,
+            email=email,
+            is_party_member=party_member,
+            organisation=organisation,
+            status=status,
+            registered_at=registered,
+            confirmed_at=registered + timedelta(minutes=5) if confirmed else None,
+            waiting_since=registered + timedelta(minutes=5) if status == Guest.Status.WAITING else None,
+            cancelled_at=now - timedelta(days=1) if status == Guest.Status.CANCELLED else None,
+        )
+    recommendations = _recommendations()
+    for who, position, stance, comment in REACTIONS:
+        if position > len(recommendations) or (isinstance(who, int) and who >= len(members)):
+            continue
+        person = {"guest": guests[who]} if isinstance(who, str) else {"user": members[who]}
+        Reaction.objects.create(
+            recommendation=recommendations[position - 1],
+            respondent=Reaction.Respondent.GUEST if "guest" in person else Reaction.Respondent.MEMBER,
+            stance=stance,
+            comment=comment,
+            **person,
+        )
+    stdout.write("Demo final presentation ready: registration open, guests and reactions.")
+
+
+def _recommendations() -> list:
+    # The report's demo runs after this one, and its recommendations are needed here already:
+    # loading them is idempotent, so the report's demo finds them and goes on.
+    load_recommendations()
+    return selectors.reactable_recommendations()

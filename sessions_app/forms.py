@@ -5,7 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Attendance, Meeting, Rsvp
+from members.forms import ApplicationForm
+
+from .models import Attendance, Guest, Meeting, Reaction, Rsvp
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = {".pdf", ".docx", ".xlsx", ".pptx", ".odt", ".png", ".jpg", ".jpeg", ".txt", ".md"}
@@ -129,3 +131,109 @@ class AttachmentForm(forms.Form):
                 _("This kind of file is not accepted. Use PDF, an Office or OpenDocument file, an image or text.")
             )
         return upload
+
+
+# --- The public final presentation ---------------------------------------------
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class GuestRegistrationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    is_party_member = forms.TypedChoiceField(
+        label=_("Are you a member of the VVD?"),
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether you are a VVD member.")},
+    )
+    organisation = forms.CharField(
+        label=_("Organisation (optional)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read how my data is used (above) and agree to it."),
+        error_messages={"required": _("We can only register you with your consent.")},
+    )
+    # The application form's honeypot: a field people never see and bots fill in.
+    website = ApplicationForm.declared_fields["website"]
+    clean_website = ApplicationForm.clean_website
+
+    def registration_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("name", "email", "is_party_member", "organisation")}
+
+
+class PresentationSettingsForm(forms.Form):
+    registration_open = forms.BooleanField(label=_("Registration for guests is open"), required=False)
+    capacity = forms.IntegerField(
+        label=_("Places for guests"),
+        min_value=0,
+        max_value=2000,
+        help_text=_("Guests beyond this number go on the waiting list. More places move the waiting list up."),
+    )
+    reactions_open = forms.BooleanField(
+        label=_("Guests and members can react to the recommendations"),
+        required=False,
+        help_text=_("Reactions close by themselves when the board publishes the report."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("registration_open") and cleaned.get("capacity") == 0:
+            self.add_error("capacity", _("Set the number of places for guests before opening the registration."))
+        return cleaned
+
+
+class GuestFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *Guest.Status.choices], required=False)
+
+
+class GuestAttendanceForm(forms.Form):
+    """A checkbox per guest with a place."""
+
+    present = forms.TypedMultipleChoiceField(
+        label=_("Present"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, guests, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(guest.pk, guest.name) for guest in guests]
+        self.fields["present"].error_messages["invalid_choice"] = _("Choose guests from the list.")
+
+
+REACTION_COMMENT_MAX = Reaction._meta.get_field("comment").max_length
+
+
+class ReactionForm(forms.Form):
+    """One person's view of one recommendation (the page shows one form per recommendation)."""
+
+    recommendation = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
+    stance = forms.ChoiceField(
+        label=_("Your view"),
+        choices=Reaction.Stance.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose support, support with a reservation, or oppose.")},
+    )
+    comment = forms.CharField(
+        label=pgettext_lazy("reaction", "Comment (optional)"),
+        max_length=REACTION_COMMENT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": REACTION_COMMENT_MAX}),
+    )
+
+    def __init__(self, *args, recommendations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendations = {item.pk: item for item in recommendations}
+        field = self.fields["recommendation"]
+        field.choices = [(pk, pk) for pk in self.recommendations]
+        field.error_messages["invalid_choice"] = _("This recommendation cannot be found. Reload the page.")
+        field.error_messages["required"] = _("This recommendation cannot be found. Reload the page.")
+
+    @property
+    def chosen_recommendation(self):
+        return self.recommendations[self.cleaned_data["recommendation"]]

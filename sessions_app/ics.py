@@ -46,7 +46,7 @@ def _amsterdam_vtimezone() -> Timezone:
 VTIMEZONES = {"Europe/Amsterdam": _amsterdam_vtimezone}
 
 
-def _event(meeting: Meeting, *, include_link: bool) -> Event:
+def _event(meeting: Meeting, *, include_link: bool, url: str | None = None) -> Event:
     event = Event()
     event.add("uid", f"{meeting.uid}@denktank")
     event.add("sequence", meeting.sequence)
@@ -58,17 +58,20 @@ def _event(meeting: Meeting, *, include_link: bool) -> Event:
     event.add("dtend", timezone.localtime(meeting.ends_at))
     event.add("location", meeting.place)
     event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
-    description = [meeting.summary, meeting.agenda]
+    # A guest's file (with its own ``url``) leaves out the agenda: guests see dates and places, as on the public page.
+    description = [meeting.summary, meeting.agenda if url is None else ""]
     if include_link and meeting.online_url:
         description.append(meeting.online_url)
         event.add("url", meeting.online_url)
     else:
-        event.add("url", settings.SITE_URL + reverse("sessions_app:detail", args=[meeting.pk]))
+        event.add("url", url or settings.SITE_URL + reverse("sessions_app:detail", args=[meeting.pk]))
     event.add("description", "\n\n".join(part for part in description if part))
     return event
 
 
-def build_calendar(meetings, *, include_link: bool, name: str = "Denktank Vrijheid, Werk en AI") -> bytes:
+def build_calendar(
+    meetings, *, include_link: bool, name: str = "Denktank Vrijheid, Werk en AI", url: str | None = None
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -80,15 +83,15 @@ def build_calendar(meetings, *, include_link: bool, name: str = "Denktank Vrijhe
     if settings.TIME_ZONE in VTIMEZONES:
         calendar.add_component(VTIMEZONES[settings.TIME_ZONE]())
     for meeting in meetings:
-        calendar.add_component(_event(meeting, include_link=include_link))
+        calendar.add_component(_event(meeting, include_link=include_link, url=url))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def meeting_attachment(meeting: Meeting, *, include_link: bool) -> dict:
-    """The meeting as an .ics attachment for an outbox mail."""
+def meeting_attachment(meeting: Meeting, *, include_link: bool, url: str | None = None) -> dict:
+    """The meeting as an .ics attachment for an outbox mail (``url``: where a guest manages their place)."""
     return {
         "filename": f"denktank-{meeting.pk}.ics",
-        "content": build_calendar([meeting], include_link=include_link).decode(),
+        "content": build_calendar([meeting], include_link=include_link, url=url).decode(),
         "mimetype": "text/calendar",
     }

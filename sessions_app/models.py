@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from denktank.storage import private_storage, random_upload_name
 
@@ -228,3 +229,156 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+# --- The public final presentation --------------------------------------------
+
+
+class Presentation(models.Model):
+    """The public side of the final presentation: guest registration and reactions.
+
+    One row per final meeting. Every change to who has a place locks this
+    row first, so the number of places holds under concurrent confirmations.
+    """
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="presentation")
+    registration_open = models.BooleanField(_("registration open"), default=False)
+    capacity = models.PositiveIntegerField(_("places for guests"), default=0)
+    reactions_open = models.BooleanField(_("reactions open"), default=False)
+    guests_purged_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("final presentation")
+        verbose_name_plural = _("final presentations")
+
+    def __str__(self):
+        return str(self.meeting)
+
+
+def new_guest_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Guest(models.Model):
+    """Someone from outside who registered for the final presentation: the minimum we need, for the board only."""
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Not confirmed")
+        CONFIRMED = "confirmed", _("Has a place")
+        WAITING = "waiting", _("Waiting list")
+        CANCELLED = "cancelled", pgettext_lazy("guest", "Cancelled")
+
+    presentation = models.ForeignKey(Presentation, on_delete=models.CASCADE, related_name="guests")
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    is_party_member = models.BooleanField(_("VVD member"))
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.UNCONFIRMED)
+    # Part of every link we mail: a new key (after cancelling and registering
+    # again) makes the old links stop working.
+    key = models.CharField(max_length=32, default=new_guest_key)
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("address confirmed"), null=True, blank=True)
+    # The waiting list's order: first confirmed, first placed.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(_("present"), default=False)
+
+    class Meta:
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+        ordering = ["name", "pk"]
+        constraints = [
+            # Stored in lower case by the service: one registration per address.
+            models.UniqueConstraint(fields=["presentation", "email"], name="one_registration_per_address"),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["confirmed", "waiting"]) | models.Q(confirmed_at__isnull=False),
+                name="guest_place_needs_confirmed_address",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def address_confirmed(self) -> bool:
+        return self.confirmed_at is not None and self.status != self.Status.CANCELLED
+
+
+class Reaction(models.Model):
+    """A guest's or member's view of one recommendation of the report.
+
+    When guest data is purged the reaction stays, without the guest: the
+    count and the comment remain, nobody can tell whose they were.
+    """
+
+    class Stance(models.TextChoices):
+        SUPPORT = "support", _("Support")
+        RESERVATION = "reservation", _("Support with a reservation")
+        OPPOSE = "oppose", _("Oppose")
+
+    class Respondent(models.TextChoices):
+        GUEST = "guest", _("Guest")
+        MEMBER = "member", _("Member")
+
+    recommendation = models.ForeignKey(
+        "documents.Recommendation", on_delete=models.CASCADE, related_name="presentation_reactions"
+    )
+    respondent = models.CharField(max_length=6, choices=Respondent.choices)
+    guest = models.ForeignKey(Guest, null=True, blank=True, on_delete=models.SET_NULL, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stance = models.CharField(_("your view"), max_length=11, choices=Stance.choices)
+    comment = models.TextField(pgettext_lazy("reaction", "comment"), max_length=1000, blank=True)
+    taken_on_at = models.DateTimeField(null=True, blank=True)
+    taken_on_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "guest"],
+                condition=models.Q(guest__isnull=False),
+                name="one_reaction_per_guest_and_recommendation",
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "user"],
+                condition=models.Q(user__isnull=False),
+                name="one_reaction_per_member_and_recommendation",
+            ),
+            # A guest's reaction never names an account, a member's never a guest.
+            models.CheckConstraint(
+                condition=(models.Q(respondent="guest") & models.Q(user__isnull=True))
+                | (models.Q(respondent="member") & models.Q(guest__isnull=True)),
+                name="reaction_has_one_kind_of_respondent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stance_display()}: {self.recommendation_id}"
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.guest_id is None and self.user_id is None
+
+
+class GuestReminder(models.Model):
+    """The reminder a guest got the day before: never twice for the same start time."""
+
+    guest = models.ForeignKey(Guest, on_delete=models.CASCADE, related_name="reminders")
+    for_starts_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guest", "for_starts_at"], name="one_guest_reminder_per_start")]
+
+    def __str__(self):
+        return f"{self.guest} – {self.for_starts_at:%Y-%m-%d %H:%M}"

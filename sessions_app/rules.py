@@ -20,3 +20,6 @@ rules.add_perm("sessions_app.manage_calendar", is_board)
 rules.add_perm("sessions_app.view_all_answers", is_board)
 rules.add_perm("sessions_app.view_attachments", is_member | is_board)
 rules.add_perm("sessions_app.subscribe_feed", has_any_role)
+# The final presentation: the board runs guests and reads reactions; members react.
+rules.add_perm("sessions_app.manage_presentation", is_board)
+rules.add_perm("sessions_app.react_to_recommendations", is_member)

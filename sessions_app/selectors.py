@@ -7,8 +7,9 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from denktank.models import Role, User
+from documents import selectors as documents_selectors
 
-from .models import Attendance, CalendarFeed, Meeting, Phase, Rsvp
+from .models import Attendance, CalendarFeed, Guest, Meeting, Phase, Presentation, Reaction, Rsvp
 
 
 def participants(meeting: Meeting):
@@ -160,3 +161,127 @@ def answer_counts(meeting: Meeting) -> dict[str, int]:
     return meeting.rsvps.filter(for_starts_at=meeting.starts_at).aggregate(
         **{answer: Count("pk", filter=Q(answer=answer)) for answer in Rsvp.Answer.values}
     )
+
+
+# --- The public final presentation ------------------------------------------
+
+
+def final_meeting() -> Meeting | None:
+    return Meeting.objects.filter(kind=Meeting.Kind.FINAL).order_by("starts_at", "pk").first()
+
+
+def presentation() -> Presentation | None:
+    """The final presentation's public side, made on first use; None without a final meeting."""
+    meeting = final_meeting()
+    if meeting is None:
+        return None
+    return Presentation.objects.select_related("meeting").get_or_create(meeting=meeting)[0]
+
+
+def open_registration() -> Presentation | None:
+    """The presentation while guests can register: open, not cancelled, not started. Never creates a row."""
+    found = (
+        Presentation.objects.select_related("meeting")
+        .filter(registration_open=True, meeting__status=Meeting.Status.SCHEDULED, meeting__starts_at__gt=timezone.now())
+        .first()
+    )
+    return found
+
+
+def presentation_with_open_reactions() -> Presentation | None:
+    """The presentation whose reactions the board opened, without creating a row (for the dashboard)."""
+    return Presentation.objects.filter(reactions_open=True).first()
+
+
+def reactions_open(presentation: Presentation | None) -> bool:
+    """From the moment the board opens reactions until it publishes the report (reopening counts as open)."""
+    return presentation is not None and presentation.reactions_open and documents_selectors.current_version() is None
+
+
+def reactable_recommendations() -> list:
+    """Every recommendation of the report as it stands: reactions apply to all of them."""
+    return list(documents_selectors.visible_recommendations(None))
+
+
+def guest_counts(presentation: Presentation) -> dict[str, int]:
+    """How many guests in each status, in one query."""
+    return presentation.guests.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Guest.Status.values}
+    )
+
+
+def guests(presentation: Presentation, status: str | None = None):
+    """The board's list: by status, the waiting list in its order."""
+    rows = presentation.guests.all()
+    if status:
+        rows = rows.filter(status=status)
+    if status == Guest.Status.WAITING:
+        return rows.order_by("waiting_since", "pk")
+    return rows.order_by("name", "pk")
+
+
+def waiting_position(guest: Guest) -> int | None:
+    """1 for the first on the waiting list; None for anyone not waiting."""
+    if guest.status != Guest.Status.WAITING:
+        return None
+    ahead = guest.presentation.guests.filter(status=Guest.Status.WAITING).filter(
+        Q(waiting_since__lt=guest.waiting_since) | Q(waiting_since=guest.waiting_since, pk__lt=guest.pk)
+    )
+    return ahead.count() + 1
+
+
+def door_list(presentation: Presentation):
+    """Who may come in: the guests with a place."""
+    return presentation.guests.filter(status=Guest.Status.CONFIRMED).order_by("name", "pk")
+
+
+def my_reactions(*, guest: Guest | None = None, user: User | None = None) -> dict[int, Reaction]:
+    """This guest's or member's reactions by recommendation id."""
+    if guest is not None:
+        rows = Reaction.objects.filter(guest=guest)
+    elif user is not None:
+        rows = Reaction.objects.filter(user=user)
+    else:
+        return {}
+    return {reaction.recommendation_id: reaction for reaction in rows}
+
+
+@dataclass
+class RecommendationReactions:
+    recommendation: object
+    counts: dict
+    comments: list
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def bars(self) -> list[tuple[str, str, int, int]]:
+        """(stance, label, count, percentage of all reactions) for the stacked bar."""
+        total = self.total
+        return [
+            (stance, label, self.counts[stance], round(100 * self.counts[stance] / total) if total else 0)
+            for stance, label in Reaction.Stance.choices
+        ]
+
+
+def reaction_summary() -> list[RecommendationReactions]:
+    """Per recommendation: the count of each view and the comments, in three queries whatever the size."""
+    recommendations = reactable_recommendations()
+    counts = {r.pk: dict.fromkeys(Reaction.Stance.values, 0) for r in recommendations}
+    for row in (
+        Reaction.objects.filter(recommendation__in=recommendations)
+        .values("recommendation_id", "stance")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["recommendation_id"]][row["stance"]] = row["n"]
+    comments: dict[int, list] = {r.pk: [] for r in recommendations}
+    for reaction in (
+        Reaction.objects.filter(recommendation__in=recommendations)
+        .exclude(comment="")
+        .select_related("guest", "user", "taken_on_by")
+        .order_by("created_at", "pk")
+    ):
+        comments[reaction.recommendation_id].append(reaction)
+    return [RecommendationReactions(r, counts[r.pk], comments[r.pk]) for r in recommendations]

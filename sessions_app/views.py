@@ -1,31 +1,51 @@
+import csv
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
+from members.views import _rate_limited as application_rate_limited
 
 from . import selectors, services
 from .exceptions import AnswerLinkForSomeoneElse, ReasonRequired
 from .forms import (
     AttachmentForm,
     AttendanceForm,
+    GuestAttendanceForm,
+    GuestFilterForm,
+    GuestRegistrationForm,
     MeetingContentForm,
     MinutesForm,
     NewMeetingForm,
+    PresentationSettingsForm,
+    ReactionForm,
     RescheduleForm,
     RsvpForm,
 )
 from .ics import build_calendar
-from .links import read_answer_token
-from .models import Attachment, CalendarFeed, Meeting, Rsvp
+from .links import (
+    CONFIRM_MAX_AGE,
+    guest_url,
+    make_guest_token,
+    read_answer_token,
+    read_confirm_token,
+    read_guest_token,
+)
+from .models import Attachment, CalendarFeed, Guest, Meeting, Reaction, Rsvp
 
 
 class CalendarView(PermissionMixin, TemplateView):
@@ -388,3 +408,385 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- The public final presentation ---------------------------------------------
+
+
+def _public(view_class):
+    """A page for visitors without an account; it shows personal data, so no browser or proxy keeps a copy."""
+    view_class = method_decorator(login_not_required, name="dispatch")(view_class)
+    return method_decorator(never_cache, name="dispatch")(view_class)
+
+
+@_public
+class RegisterView(FormView):
+    template_name = "sessions_app/presentation_register.html"
+    form_class = GuestRegistrationForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.presentation = selectors.open_registration()
+
+    def get_context_data(self, **kwargs):
+        presentation = self.presentation
+        return super().get_context_data(
+            presentation=presentation,
+            meeting=presentation.meeting if presentation else selectors.final_meeting(),
+            contact_email=settings.CONTACT_EMAIL,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if self.presentation is None:
+            return self.get(request, *args, **kwargs)
+        # The application form's limit, per client address behind the proxy.
+        if application_rate_limited(request):
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, _("Too many registrations from this address. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.register_guest(presentation=self.presentation, **form.registration_data())
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        # The same page for a new and for a known address: it reveals nothing.
+        return redirect("sessions_app:registered")
+
+
+@_public
+class RegisteredView(TemplateView):
+    template_name = "sessions_app/presentation_registered.html"
+    extra_context = {"valid_days": CONFIRM_MAX_AGE.days}
+
+
+class GuestLinkMixin:
+    """Loads the guest from the signed link; a bad, expired or old link gets a clear page (410), never an error."""
+
+    def read_token(self, token):
+        return read_guest_token(token)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.guest = self.read_token(kwargs["token"])
+        except DomainError as error:
+            return render(request, "sessions_app/guest_link_invalid.html", {"error": error.message}, status=410)
+        self.presentation = self.guest.presentation
+        self.meeting = self.presentation.meeting
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(guest=self.guest, meeting=self.meeting, token=self.kwargs["token"])
+        return context
+
+    def to_guest_page(self):
+        return redirect("sessions_app:guest", token=make_guest_token(self.guest))
+
+
+@_public
+class GuestConfirmView(GuestLinkMixin, TemplateView):
+    """Behind the confirmation link: opening it confirms nothing, the button does (mail scanners open links)."""
+
+    template_name = "sessions_app/guest_confirm.html"
+
+    def read_token(self, token):
+        return read_confirm_token(token)
+
+    def get(self, request, *args, **kwargs):
+        if self.guest.status != Guest.Status.UNCONFIRMED:
+            return self.to_guest_page()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            guest = services.confirm_guest(guest=self.guest)
+        except DomainError as error:
+            return self.render_to_response(self.get_context_data(error=error.message))
+        self.guest = guest
+        if guest.status == Guest.Status.CONFIRMED:
+            messages.success(request, _("Your registration is confirmed: you have a place. We sent you a mail."))
+        elif guest.status == Guest.Status.WAITING:
+            messages.info(request, _("Your address is confirmed. All places are taken: you are on the waiting list."))
+        return self.to_guest_page()
+
+
+@_public
+class GuestView(GuestLinkMixin, TemplateView):
+    """A guest's own page: their status, the calendar file, cancelling, and reacting."""
+
+    template_name = "sessions_app/guest.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            position=selectors.waiting_position(self.guest),
+            reactions_open=selectors.reactions_open(self.presentation),
+            delete_on=self.meeting.starts_at + services.GUEST_RETENTION,
+            **kwargs,
+        )
+
+
+@_public
+class GuestIcsView(GuestLinkMixin, View):
+    def get(self, request, token):
+        if self.guest.status != Guest.Status.CONFIRMED:
+            raise Http404
+        content = build_calendar([self.meeting], include_link=False, url=guest_url(self.guest))
+        return _ics_response(content, f"denktank-{self.meeting.pk}.ics")
+
+
+@_public
+class GuestCancelView(GuestLinkMixin, TemplateView):
+    template_name = "sessions_app/guest_cancel.html"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.cancel_guest(guest=self.guest)
+        except DomainError as error:
+            return self.render_to_response(self.get_context_data(error=error.message))
+        messages.success(request, _("You have cancelled your registration. Thank you for letting us know."))
+        return self.to_guest_page()
+
+
+class ReactionsMixin:
+    """One form per recommendation; a POST saves the one that was sent."""
+
+    template_name = "sessions_app/reactions.html"
+
+    def respondent(self) -> dict:
+        raise NotImplementedError
+
+    def presentation_for_reactions(self):
+        raise NotImplementedError
+
+    def get_context_data(self, posted: ReactionForm | None = None, **kwargs):
+        recommendations = selectors.reactable_recommendations()
+        mine = selectors.my_reactions(**self.respondent())
+        items = []
+        matched = False
+        for recommendation in recommendations:
+            if posted is not None and posted.data.get("recommendation") == str(recommendation.pk):
+                form, matched = posted, True
+            else:
+                reaction = mine.get(recommendation.pk)
+                form = ReactionForm(
+                    initial={
+                        "recommendation": recommendation.pk,
+                        "stance": getattr(reaction, "stance", None),
+                        "comment": getattr(reaction, "comment", ""),
+                    },
+                    recommendations=recommendations,
+                    auto_id=f"r{recommendation.pk}_%s",
+                )
+            items.append((recommendation, form, mine.get(recommendation.pk)))
+        # A form for no recommendation on the page (a stale or forged id) shows its errors above the list.
+        top_errors = []
+        if posted is not None and not matched:
+            top_errors = [error for errors in posted.errors.values() for error in errors]
+        return super().get_context_data(
+            items=items,
+            reactions_open=selectors.reactions_open(self.presentation_for_reactions()),
+            top_errors=top_errors,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        recommendations = selectors.reactable_recommendations()
+        raw = request.POST.get("recommendation", "")
+        form = ReactionForm(
+            request.POST, recommendations=recommendations, auto_id=f"r{raw if raw.isdigit() else 'x'}_%s"
+        )
+        if form.is_valid():
+            try:
+                services.save_reaction(
+                    recommendation=form.chosen_recommendation,
+                    stance=form.cleaned_data["stance"],
+                    comment=form.cleaned_data["comment"],
+                    **self.respondent(),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Your reaction is saved. You can change it until the report is published."))
+                return redirect(f"{request.path}#aanbeveling-{form.cleaned_data['recommendation']}")
+        return self.render_to_response(self.get_context_data(posted=form))
+
+
+@_public
+class GuestReactionsView(GuestLinkMixin, ReactionsMixin, TemplateView):
+    def respondent(self):
+        return {"guest": self.guest}
+
+    def presentation_for_reactions(self):
+        return self.presentation
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(may_react=self.guest.address_confirmed, **kwargs)
+
+
+class MemberReactionsView(PermissionMixin, ReactionsMixin, TemplateView):
+    permission_required = "sessions_app.react_to_recommendations"
+
+    def respondent(self):
+        return {"user": self.request.user}
+
+    def presentation_for_reactions(self):
+        return selectors.presentation()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(may_react=True, **kwargs)
+
+
+class PresentationBoardMixin(PermissionMixin):
+    """The board's pages about the final presentation; without a final meeting there is nothing to show."""
+
+    permission_required = "sessions_app.manage_presentation"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.has_perm(self.permission_required):
+            self.presentation = selectors.presentation()
+            if self.presentation is None:
+                raise Http404
+            self.meeting = self.presentation.meeting
+        return super().dispatch(request, *args, **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PresentationManageView(PresentationBoardMixin, TemplateView):
+    """Registration settings, the guest list by status, and attendance at the door."""
+
+    template_name = "sessions_app/presentation_manage.html"
+
+    def get_context_data(self, settings_form=None, **kwargs):
+        filter_form = GuestFilterForm(self.request.GET or None)
+        status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
+        presentation = self.presentation
+        counts = selectors.guest_counts(presentation)
+        return super().get_context_data(
+            presentation=presentation,
+            meeting=self.meeting,
+            settings_form=settings_form
+            or PresentationSettingsForm(
+                initial={
+                    "registration_open": presentation.registration_open,
+                    "capacity": presentation.capacity,
+                    "reactions_open": presentation.reactions_open,
+                }
+            ),
+            filter_form=filter_form,
+            status=status,
+            guests=list(selectors.guests(presentation, status or None)),
+            counts=counts,
+            total=sum(counts.values()),
+            statuses=Guest.Status.choices,
+            # Saving marks every guest with a place who is not ticked as absent: only where all of them are listed.
+            can_mark_attendance=counts[Guest.Status.CONFIRMED] > 0 and status in ("", Guest.Status.CONFIRMED),
+            reactions_open=selectors.reactions_open(presentation),
+            register_url=self.request.build_absolute_uri(reverse("sessions_app:register")),
+            attendance_from=timezone.localdate(self.meeting.starts_at),
+            **kwargs,
+        )
+
+    def post(self, request):
+        form = PresentationSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                moved_up = services.update_presentation(
+                    presentation=self.presentation, by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Saved."))
+                if moved_up:
+                    messages.info(
+                        request,
+                        ngettext(
+                            "%(count)d guest moved up from the waiting list and got a mail.",
+                            "%(count)d guests moved up from the waiting list and got a mail.",
+                            len(moved_up),
+                        )
+                        % {"count": len(moved_up)},
+                    )
+                return redirect("sessions_app:presentation_manage")
+        return self.render_to_response(self.get_context_data(settings_form=form))
+
+
+class PresentationAttendanceView(PresentationBoardMixin, View):
+    def post(self, request):
+        form = GuestAttendanceForm(request.POST, guests=selectors.door_list(self.presentation))
+        if form.is_valid():
+            try:
+                present = services.record_guest_attendance(
+                    presentation=self.presentation, present_ids=set(form.cleaned_data["present"]), by=request.user
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    ngettext("Saved: %(count)d guest present.", "Saved: %(count)d guests present.", present)
+                    % {"count": present},
+                )
+        else:
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(reverse("sessions_app:presentation_manage") + "?status=confirmed#aanwezigheid")
+
+
+class PresentationExportView(PresentationBoardMixin, View):
+    """The door list as CSV: who has a place, and nothing more than the door needs."""
+
+    def get(self, request):
+        guests = services.export_door_list(presentation=self.presentation, by=request.user)
+        # Excel in Dutch opens semicolon-separated UTF-8 with a byte order mark without asking.
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="eindpresentatie-deurlijst.csv"'
+        response["Cache-Control"] = "private, no-store"
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([_("Name"), _("Organisation"), _("VVD member"), _("Present")])
+        for guest in guests:
+            writer.writerow(
+                [
+                    _spreadsheet_safe(guest.name),
+                    _spreadsheet_safe(guest.organisation),
+                    _("yes") if guest.is_party_member else _("no"),
+                    "",
+                ]
+            )
+        return response
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@method_decorator(never_cache, name="dispatch")
+class PresentationReactionsView(PresentationBoardMixin, TemplateView):
+    """Per recommendation: the counts as a bar, the comments, and a summary in Markdown for the annex."""
+
+    template_name = "sessions_app/presentation_reactions.html"
+
+    def get_context_data(self, **kwargs):
+        summary = selectors.reaction_summary()
+        markdown = render_to_string("sessions_app/includes/reactions_summary.txt", {"summary": summary}).strip()
+        return super().get_context_data(
+            summary=summary,
+            summary_markdown=markdown,
+            reactions_open=selectors.reactions_open(self.presentation),
+            presentation=self.presentation,
+            **kwargs,
+        )
+
+
+class ReactionTakenOnView(PresentationBoardMixin, View):
+    def post(self, request, pk):
+        reaction = get_object_or_404(Reaction, pk=pk)
+        taken_on = request.POST.get("taken_on") == "1"
+        services.set_reaction_taken_on(reaction=reaction, taken_on=taken_on, by=request.user)
+        return redirect(reverse("sessions_app:presentation_reactions") + f"#reactie-{reaction.pk}")

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from denktank.models import Role
 
+from .asgi_server import asgi_server  # noqa: F401 (a fixture for every test module)
 from .factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM

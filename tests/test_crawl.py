@@ -25,9 +25,10 @@ START = {ANONYMOUS: ("/", "/aanmelden/", "/privacy/")}
 
 
 @pytest.fixture
-def demo_site(_reference_data, live_server):
+def demo_site(_reference_data, asgi_server):
+    """The demo data on the stack ``./scripts/run`` serves: HTTP and the live editor's WebSockets."""
     load_demo_data()
-    return live_server.url
+    return asgi_server.url
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -27,6 +27,9 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sessions_app.links import make_confirm_token, make_guest_token
+from sessions_app.models import Guest, Reaction
+
 from .demo_fixtures import ANONYMOUS, ROLES, add_walk_objects, load_demo_data
 
 LOGIN = "302 to login"
@@ -116,6 +119,23 @@ GET = {
     "sessions_app:attachment_upload": BOARD_PAGE,
     "sessions_app:cancel": BOARD_POST_ONLY,
     "sessions_app:ics": ANY_ROLE_PAGE,
+    # The final presentation. The public registration and a guest's own pages
+    # (bearer links from mails: whoever holds the link sees the page).
+    "sessions_app:register": A,
+    "sessions_app:registered": A,
+    "sessions_app:guest_confirm": A,
+    "sessions_app:guest": A,
+    "sessions_app:guest_ics": A,
+    "sessions_app:guest_cancel": A,
+    "sessions_app:guest_reactions": A,
+    # Members react logged in (react_to_recommendations: Deelnemer only).
+    "sessions_app:member_reactions": (LOGIN, 403, 200, 403, 403),
+    # Guest data and the reactions summary: the board only (manage_presentation).
+    "sessions_app:presentation_manage": BOARD_PAGE,
+    "sessions_app:presentation_attendance": BOARD_POST_ONLY,
+    "sessions_app:presentation_export": BOARD_PAGE,
+    "sessions_app:presentation_reactions": BOARD_PAGE,
+    "sessions_app:reaction_taken_on": BOARD_POST_ONLY,
     # documents: "own" is Inleiding (owned by the Deelnemer, shared with the
     # Kamerlid); "other" is Vraag 2 (another member's, not shared).
     "documents:report": REPORT_PAGE,
@@ -183,6 +203,14 @@ POST = {
     "sessions_app:attendance": BOARD_POST,
     "sessions_app:attachment_upload": BOARD_POST,
     "sessions_app:cancel": BOARD_POST,
+    "sessions_app:register": (OK,) * 5,
+    "sessions_app:guest_confirm": (OK,) * 5,
+    "sessions_app:guest_cancel": (OK,) * 5,
+    "sessions_app:guest_reactions": (OK,) * 5,
+    "sessions_app:member_reactions": (LOGIN, 403, OK, 403, 403),
+    "sessions_app:presentation_manage": BOARD_POST,
+    "sessions_app:presentation_attendance": BOARD_POST,
+    "sessions_app:reaction_taken_on": BOARD_POST,
     # documents
     "documents:new_section": BOARD_POST,
     "documents:recommendations": (LOGIN, 403, OK, 403, OK),
@@ -226,6 +254,17 @@ KWARGS = {
     # Minutes and attendance belong to a meeting that was held.
     "sessions_app:minutes": lambda d: {"pk": d.past_meeting.pk},
     "sessions_app:attendance": lambda d: {"pk": d.past_meeting.pk},
+    # The demo's unconfirmed guest confirms; the demo's guest with a place and a reaction opens the rest.
+    "sessions_app:guest_confirm": lambda d: {
+        "token": make_confirm_token(Guest.objects.get(email="eva.smit@voorbeeld.test"))
+    },
+    **{
+        f"sessions_app:{name}": lambda d: {
+            "token": make_guest_token(Guest.objects.get(email="anouk.devries@voorbeeld.test"))
+        }
+        for name in ["guest", "guest_ics", "guest_cancel", "guest_reactions"]
+    },
+    "sessions_app:reaction_taken_on": lambda d: {"pk": Reaction.objects.exclude(comment="").order_by("pk").first().pk},
     "documents:source_edit": lambda d: {"pk": d.source.pk},
     "documents:export_status": lambda d: {"pk": d.concept_export.pk},
     "documents:export_download": lambda d: {"pk": d.concept_export.pk},

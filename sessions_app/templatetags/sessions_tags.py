@@ -16,4 +16,14 @@ def next_meeting_card(context):
     meeting = selectors.next_meeting()
     rsvp = selectors.current_answers(meeting).get(user.pk) if meeting else None
     can_answer = meeting is not None and user.has_perm("sessions_app.answer_meeting", meeting)
-    return {"meeting": meeting, "my_rsvp": rsvp, "can_answer": can_answer}
+    # Members are asked for their view of the recommendations while reactions are open.
+    react = user.has_perm("sessions_app.react_to_recommendations") and selectors.reactions_open(
+        selectors.presentation_with_open_reactions()
+    )
+    return {"meeting": meeting, "my_rsvp": rsvp, "can_answer": can_answer, "react": react}
+
+
+@register.inclusion_tag("sessions_app/includes/presentation_card.html")
+def presentation_card():
+    """For the public page: the link to the guest registration, only while the board has it open."""
+    return {"presentation": selectors.open_registration()}

@@ -8,7 +8,8 @@ from django.utils import translation
 from denktank.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 # Order matters: later apps build on the accounts and data of earlier ones.
-DEMO_APPS = ["denktank", "sessions_app", "members", "documents"]
+# The calendar demo comes last: its final presentation has reactions to the report's recommendations.
+DEMO_APPS = ["denktank", "members", "documents", "sessions_app"]
 
 
 class Command(BaseCommand):
