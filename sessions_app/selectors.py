@@ -157,8 +157,8 @@ def attendance_overview(now=None):
 
 
 def answer_counts(meeting: Meeting) -> dict[str, int]:
-    """How many current answers of each kind, in one query."""
-    return meeting.rsvps.filter(for_starts_at=meeting.starts_at).aggregate(
+    """How many current answers of each kind, in one query: of active accounts only, like the list beside it."""
+    return meeting.rsvps.filter(for_starts_at=meeting.starts_at, user__is_active=True).aggregate(
         **{answer: Count("pk", filter=Q(answer=answer)) for answer in Rsvp.Answer.values}
     )
 

@@ -177,3 +177,17 @@ def test_double_submitted_answer_makes_one_row_on_postgresql(member_user):
 
     assert [kind for kind, _ in results] == ["ok"] * 6
     assert Rsvp.objects.filter(meeting=meeting, user=member_user).count() == 1
+
+
+def test_answer_counts_leave_out_deactivated_people(member_user, meeting):
+    from sessions_app import selectors
+
+    from ..factories import UserFactory
+
+    gone = UserFactory(name="Gert Gestopt", email="gert@example.nl", roles=["Deelnemer"])
+    services.set_rsvp(meeting=meeting, user=member_user, answer=Rsvp.Answer.YES, reason="")
+    services.set_rsvp(meeting=meeting, user=gone, answer=Rsvp.Answer.YES, reason="")
+    gone.is_active = False
+    gone.save()
+
+    assert selectors.answer_counts(meeting) == {"yes": 1, "no": 0, "maybe": 0}
