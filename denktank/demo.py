@@ -5,7 +5,9 @@ function; the ``demo_data`` command runs them all, each idempotent.
 """
 
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -13,6 +15,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import encrypt
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Role, User
 
@@ -92,3 +95,41 @@ def load(stdout) -> None:
     for email, name in DEMO_MEMBERS:
         ensure_account(email=email, name=name, role=Role.DEELNEMER, password=DEMO_PASSWORD)
     stdout.write(f"Demo accounts ready ({len(DEMO_ACCOUNTS) + len(DEMO_MEMBERS)}, twelve of them members).")
+
+
+# A fixed token: loading the demo twice finds the update it sent the first time.
+DEMO_UPDATE_TOKEN = uuid.UUID("6b1f8a52-4c0e-4d3b-9a51-2f0c7e9d1a01")
+DEMO_UPDATE_TEXT = """Beste Kamerleden,
+
+De denktank zit op de helft. In de laatste sessies ging het over **omscholing** en over wat AI
+betekent voor de sociale zekerheid. De eerste onderdelen van het einddocument zijn af; hieronder
+staat wat er verder is gebeurd.
+
+Op 1 december praten de deelnemers online verder. We zien jullie graag bij de eindpresentatie."""
+
+
+def load_after_apps(stdout) -> None:
+    """A Kamerlid update the demo board sent nine days ago, with the facts of the other apps' demo data.
+
+    Runs after every app's demo data (see ``demo_data``): the facts name
+    their sections, meetings, recommendations and minutes.
+    """
+    from . import selectors, services
+    from .models import BEGINNING, KamerlidUpdate
+
+    if KamerlidUpdate.objects.filter(token=DEMO_UPDATE_TOKEN).exists():
+        return
+    board = User.objects.get(email=DEMO_ACCOUNTS[0].email)
+    sent_at = timezone.now() - timedelta(days=9)
+    facts = selectors.kamerlid_update_facts(since=BEGINNING, until=sent_at, writer=board)
+    update = services.send_kamerlid_update(
+        title="De denktank op de helft",
+        text=DEMO_UPDATE_TEXT,
+        facts=facts,
+        facts_since=BEGINNING,
+        facts_until=sent_at,
+        token=DEMO_UPDATE_TOKEN,
+        by=board,
+    )
+    KamerlidUpdate.objects.filter(pk=update.pk).update(sent_at=sent_at)
+    stdout.write("Demo Kamerlid update sent.")

@@ -44,3 +44,53 @@ class AccountAlreadyActive(DomainError):
                 "roles": ", ".join(str(role) for role in roles) or _("none"),
             }
         )
+
+
+# --- People -------------------------------------------------------------------
+
+
+class LastBoardMember(DomainError):
+    """The change would leave nobody who can log in as Bestuur to run the platform."""
+
+    message = _(
+        "This would leave no active board member who can log in, and nobody could manage the platform any more. "
+        "Give someone else the Board role first."
+    )
+
+
+class PersonInactive(DomainError):
+    message = _("This account is deactivated. Reactivate it first.")
+
+
+class NoRoleToInviteAs(DomainError):
+    message = _("This person has no role. Give them a role first, then send the invitation.")
+
+
+class NoOpenInvitation(DomainError):
+    message = _("This person has no open invitation.")
+
+
+class NoTwoFactor(DomainError):
+    message = _("This person has not set up two-factor login: there is nothing to reset.")
+
+
+class ImportExpired(DomainError):
+    message = _("This preview is too old or was changed. Upload the file again.")
+
+
+# --- Kamerlid updates -----------------------------------------------------------
+
+
+class NoKamerlidToInform(DomainError):
+    message = _("There is no active Kamerlid: nobody would receive this update.")
+
+
+class UpdateAlreadySent(DomainError):
+    message = _("This update was already sent.")
+
+
+class UpdateOutdated(DomainError):
+    message = _(
+        "Another update was sent after this preview was made, so its facts are out of date. "
+        "Check the new preview and send again."
+    )

@@ -1,15 +1,20 @@
 import re
+import uuid
+from datetime import datetime
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import FileExtensionValidator, validate_email
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .exceptions import AccountAlreadyActive
-from .models import OutgoingMail, Role
-from .services import Invitee
+from .exceptions import AccountAlreadyActive, ImportExpired
+from .models import KAMERLID_UPDATE_MAX_LENGTH, OutgoingMail, Role
+from .people_import import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, ParsedImport, parse_people_csv
+from .selectors import ACTIVE, INACTIVE
+from .services import Invitee, PersonToInvite
 
 MAX_INVITEES = 50
 # One outage made 200 mails unknown; a selection far above that is a mistake.
@@ -132,3 +137,159 @@ class BulkResendForm(forms.Form):
                 _("Select at most %(max)d mails at once.") % {"max": MAX_BULK_RESEND}, code="too_many"
             )
         return mails
+
+
+# --- People ------------------------------------------------------------------------
+
+
+class PeopleFilterForm(forms.Form):
+    """The filters above the people list (GET); an unknown value is ignored, as if not chosen."""
+
+    q = forms.CharField(
+        label=_("Name or e-mail address"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        required=False,
+        choices=[("", _("All roles")), *Role.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Active and deactivated")), (ACTIVE, _("Active")), (INACTIVE, _("Deactivated"))],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {"search": "", "role": "", "status": ""}
+        data = self.cleaned_data
+        return {"search": data["q"], "role": data["role"], "status": data["status"]}
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one role. To stop someone logging in, deactivate them.")},
+    )
+
+
+class ActiveForm(forms.Form):
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", empty_value=None
+    )
+
+
+class InvitationActionForm(forms.Form):
+    RESEND = "resend"
+    WITHDRAW = "withdraw"
+    action = forms.ChoiceField(choices=[(RESEND, RESEND), (WITHDRAW, WITHDRAW)])
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), validators=[FileExtensionValidator(["csv", "txt"])])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted here, in the language of the request (a lazy string formatted at import would not be).
+        self.fields["file"].help_text = _(
+            "Columns: e-mail, name, role (Bestuur, Werving, Deelnemer or Kamerlid), optionally profiles; "
+            "the first line names them, in Dutch or English. Comma or semicolon between the columns, UTF-8. "
+            "At most %(rows)d people and %(kb)d KB."
+        ) % {"rows": MAX_ROWS, "kb": MAX_FILE_BYTES // 1024}
+
+    def clean_file(self) -> ParsedImport:
+        upload = self.cleaned_data["file"]
+        # Checked before reading: a large upload is refused without being read into memory.
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError(_("The file is larger than %(kb)d KB.") % {"kb": MAX_FILE_BYTES // 1024})
+        try:
+            return parse_people_csv(upload.read())
+        except ImportFileError as error:
+            raise ValidationError(str(error)) from None
+
+
+# The preview's rows travel signed in the confirmation form: nothing is
+# stored before the board confirms, and nothing in them can be changed.
+IMPORT_SALT = "denktank.people-import"
+IMPORT_MAX_AGE = 60 * 60
+
+
+def sign_import(people: list[PersonToInvite]) -> str:
+    return signing.dumps([[p.email, p.name, p.role] for p in people], salt=IMPORT_SALT, compress=True)
+
+
+class ImportConfirmForm(forms.Form):
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_payload(self) -> list[PersonToInvite]:
+        try:
+            rows = signing.loads(self.cleaned_data["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+        except signing.BadSignature:
+            raise ValidationError(str(ImportExpired.message)) from None
+        return [PersonToInvite(email=email, name=name, role=role) for email, name, role in rows]
+
+
+# --- Kamerlid updates ------------------------------------------------------------
+
+
+class KamerlidUpdateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    text = forms.CharField(
+        label=_("Your update"), max_length=KAMERLID_UPDATE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 10})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = _(
+            "Markdown: **bold**, *italic*, lists with - and links. At most %(max)d characters. "
+            "The platform adds the facts for you."
+        ) % {"max": KAMERLID_UPDATE_MAX_LENGTH}
+
+
+UPDATE_SALT = "denktank.kamerlid-update"
+# A preview older than this is made again: its facts would be stale.
+UPDATE_MAX_AGE = 2 * 60 * 60
+
+
+def sign_update(*, title: str, text: str, facts: dict, since: datetime, until: datetime, token: uuid.UUID) -> str:
+    return signing.dumps(
+        {
+            "title": title,
+            "text": text,
+            "facts": facts,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "token": str(token),
+        },
+        salt=UPDATE_SALT,
+        compress=True,
+    )
+
+
+class KamerlidUpdatePreviewForm(forms.Form):
+    """The previewed update, signed: sending sends exactly what the preview showed."""
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_payload(self) -> dict:
+        try:
+            data = signing.loads(self.cleaned_data["payload"], salt=UPDATE_SALT, max_age=UPDATE_MAX_AGE)
+        except signing.SignatureExpired:
+            raise ValidationError(
+                _("This preview is more than two hours old: check the new one."), code="expired"
+            ) from None
+        except signing.BadSignature:
+            raise ValidationError(_("This preview was changed or is broken: write the update again.")) from None
+        return {
+            **data,
+            "since": datetime.fromisoformat(data["since"]),
+            "until": datetime.fromisoformat(data["until"]),
+            "token": uuid.UUID(data["token"]),
+        }

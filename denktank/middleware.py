@@ -43,12 +43,31 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or request.resolver_match.view_name in EXEMPT_VIEW_NAMES:
             return None
-        if requires_two_factor(user) and not is_mfa_enabled(user):
+        if requires_two_factor(user) and not _two_factor_set_up(request, user):
             messages.warning(
                 request, _("Your role gives access to personal data. Set up two-factor login before you continue.")
             )
             return redirect("mfa_activate_totp")
         return None
+
+
+# Session key holding the id of the user whose two-factor login was found set up.
+TWO_FACTOR_SEEN_KEY = "denktank_two_factor_seen"
+
+
+def _two_factor_set_up(request, user) -> bool:
+    """Whether the user has two-factor login, looked up once per session.
+
+    Once found, the answer is kept in the session (for this user only), so
+    later requests read no authenticator. Bestuur and Werving cannot switch it
+    off; if the board takes it away, the next login looks again.
+    """
+    if request.session.get(TWO_FACTOR_SEEN_KEY) == user.pk:
+        return True
+    if not is_mfa_enabled(user):
+        return False
+    request.session[TWO_FACTOR_SEEN_KEY] = user.pk
+    return True
 
 
 class DutchFirstLocaleMiddleware(LocaleMiddleware):
@@ -136,9 +155,15 @@ def start_privileged_session(request, user) -> None:
     Connected to ``user_logged_in``, so the session is right from the login
     on and the first page after it does not have to write the session again.
     """
-    if request is not None and hasattr(request, "session") and _is_privileged(user):
+    if request is None or not hasattr(request, "session"):
+        return
+    # A login looks at the two-factor login afresh (the board may have reset
+    # it), here rather than on the first page, which then writes no session.
+    request.session.pop(TWO_FACTOR_SEEN_KEY, None)
+    if _is_privileged(user):
         request.session[LAST_ACTIVITY_KEY] = int(clock())
         request.session.set_expiry(0)
+        _two_factor_set_up(request, user)
 
 
 def _is_privileged(user) -> bool:

@@ -1,8 +1,11 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -161,3 +164,61 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+# The board's own text in a Kamerlid update: a short note, not a report.
+KAMERLID_UPDATE_MAX_LENGTH = 5000
+# "Since the beginning", for the first update: its facts start here.
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class KamerlidUpdate(models.Model):
+    """An update the board sent to the Kamerleden: its own text plus the facts, as they were sent.
+
+    The facts are a snapshot (plain data, see ``selectors.kamerlid_update_facts``),
+    so the update reads the same later as in the mail. Each update covers
+    the time from ``facts_since`` to ``facts_until``; the next one starts
+    where this one ended, and the unique ``facts_since`` keeps two board
+    members from sending overlapping updates at the same time.
+    """
+
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), max_length=KAMERLID_UPDATE_MAX_LENGTH)
+    facts = models.JSONField(default=dict)
+    facts_since = models.DateTimeField(unique=True)
+    facts_until = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    # Made with the preview: a second click on "send" finds it taken and sends nothing.
+    token = models.UUIDField(unique=True)
+
+    class Meta:
+        verbose_name = _("Kamerlid update")
+        verbose_name_plural = _("Kamerlid updates")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("kamerlid_update", kwargs={"pk": self.pk})
+
+
+class KamerlidUpdateReminder(models.Model):
+    """A reminder to the board that no update went to the Kamerleden for four weeks.
+
+    ``due_at`` is unique: each four-week gap is reminded of once, however
+    often (or concurrently) the sweep runs.
+    """
+
+    due_at = models.DateTimeField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at"]
+
+    def __str__(self):
+        return f"{self.due_at:%Y-%m-%d}"

@@ -4,11 +4,29 @@ import rules
 
 from .models import Role
 
-is_board = rules.is_group_member(Role.BESTUUR)
+
+def has_role(role: str) -> rules.Predicate:
+    """Whether the user has this role, read from ``User.roles``.
+
+    ``User.roles`` is cached on the user, which lives as long as the request:
+    the middleware, the menus, the permissions and the dashboard share one
+    read of the groups (``rules.is_group_member`` would keep a second copy).
+    """
+
+    name = str(role)
+
+    @rules.predicate(name=f"has_role:{name}")
+    def predicate(user) -> bool:
+        return bool(getattr(user, "is_authenticated", False)) and name in user.roles
+
+    return predicate
+
+
+is_board = has_role(Role.BESTUUR)
 # Bestuur has every right of Werving.
-is_recruiter = rules.is_group_member(Role.WERVING) | is_board
-is_member = rules.is_group_member(Role.DEELNEMER)
-is_mp = rules.is_group_member(Role.KAMERLID)
+is_recruiter = has_role(Role.WERVING) | is_board
+is_member = has_role(Role.DEELNEMER)
+is_mp = has_role(Role.KAMERLID)
 has_any_role = is_board | is_recruiter | is_member | is_mp
 
 
@@ -21,3 +39,7 @@ rules.add_perm("denktank.invite_people", is_board)
 rules.add_perm("denktank.view_outbox", is_board)
 rules.add_perm("denktank.resend_mail", is_board)
 rules.add_perm("denktank.view_audit_log", is_board)
+rules.add_perm("denktank.manage_people", is_board)
+rules.add_perm("denktank.write_kamerlid_update", is_board)
+# The Kamerlid reads the updates sent to them; the board reads what it sent.
+rules.add_perm("denktank.read_kamerlid_updates", is_board | is_mp)

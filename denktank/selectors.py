@@ -1,12 +1,24 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.text import Truncator
+
+from documents import selectors as documents_selectors
+from sessions_app import selectors as sessions_selectors
 
 from . import outbox, rules
-from .models import Invitation, OutgoingMail, Role, User
+from .markdown import render_markdown
+from .models import BEGINNING, AuditEntry, Invitation, KamerlidUpdate, OutgoingMail, Role, User
 
 # Mails cut off by one outage started sending within seconds of each other:
 # the review groups them by the ten minutes in which their sending started.
@@ -34,7 +46,10 @@ def recent_invitations(limit: int = 20):
 def dashboard_context(*, user: User) -> dict:
     """What the home dashboard shows, by role."""
     context = {"role_labels": [Role(name).label for name in sorted(user.roles) if name in Role.values]}
+    if rules.is_mp(user) or rules.is_board(user):
+        context["kamerlid_updates"] = list(kamerlid_updates()[:3])
     if rules.is_board(user):
+        context["kamerlid_count"] = kamerlid_recipients().count()
         context["outbox_problems"] = OutgoingMail.objects.filter(
             status__in=[OutgoingMail.Status.FAILED, OutgoingMail.Status.UNKNOWN]
         ).count()
@@ -123,3 +138,254 @@ def bulk_resend_plan(*, mails) -> BulkResendPlan:
         else:
             plan.skipped.append((mail, reason))
     return plan
+
+
+# --- People ------------------------------------------------------------------------
+
+# The filters of the people list: (value, label) pairs are built in the form.
+ACTIVE = "active"
+INACTIVE = "inactive"
+
+
+def people(*, role: str = "", search: str = "", status: str = ""):
+    """Every account with what the people list shows, in a fixed number of queries.
+
+    Annotated with ``two_factor`` (an authenticator other than recovery
+    codes), and the newest invitation's ``invitation_status``: "accepted",
+    "open", "expired", or "" for someone never invited (an account made in
+    the admin or the demo). Roles come from the prefetched ``groups``.
+    """
+    newest_invitation = Invitation.objects.filter(user=OuterRef("pk")).order_by("-created_at", "-pk")
+    queryset = (
+        User.objects.annotate(
+            two_factor=Exists(
+                Authenticator.objects.filter(user=OuterRef("pk")).exclude(type=Authenticator.Type.RECOVERY_CODES)
+            ),
+            invitation_accepted_at=Subquery(newest_invitation.values("accepted_at")[:1]),
+            invitation_expires_at=Subquery(newest_invitation.values("expires_at")[:1]),
+        )
+        .annotate(
+            invitation_status=Case(
+                When(invitation_accepted_at__isnull=False, then=Value("accepted")),
+                When(invitation_expires_at__gt=timezone.now(), then=Value("open")),
+                When(invitation_expires_at__isnull=False, then=Value("expired")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+        .order_by(Lower("name"), "pk")
+    )
+    if role in Role.values:
+        queryset = queryset.filter(groups__name=role)
+    if status == ACTIVE:
+        queryset = queryset.filter(is_active=True)
+    elif status == INACTIVE:
+        queryset = queryset.filter(is_active=False)
+    for word in search.split():
+        queryset = queryset.filter(Q(name__icontains=word) | Q(email__icontains=word))
+    return queryset
+
+
+def person(pk: int) -> User:
+    """One account with the same annotations as the list; raises ``User.DoesNotExist``."""
+    return people().get(pk=pk)
+
+
+def person_history(person: User, limit: int = 30):
+    """The audit entries about this person (invitations, roles, logins), newest first."""
+    return AuditEntry.objects.filter(
+        target_type=ContentType.objects.get_for_model(User), target_id=str(person.pk)
+    ).select_related("actor")[:limit]
+
+
+def role_change_to_undo(person: User) -> AuditEntry | None:
+    """The last role change of this person, if their roles are still what it left: the board can change them back."""
+    entry = (
+        AuditEntry.objects.filter(
+            action="person.roles_changed",
+            target_type=ContentType.objects.get_for_model(User),
+            target_id=str(person.pk),
+        )
+        .select_related("actor")
+        .first()
+    )
+    current = sorted(group.name for group in person.groups.all() if group.name in Role.values)
+    # Back to no role at all is not a role change (the form needs one): deactivation is for that.
+    if entry is None or entry.data.get("after") != current or not entry.data.get("before"):
+        return None
+    return entry
+
+
+def board_who_can_log_in():
+    """Active board members with a password: who can still run the platform."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.BESTUUR)
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exclude(password="")
+    )
+
+
+def board_members():
+    """Everyone the board's own mails go to: the active board members."""
+    return User.objects.filter(is_active=True, groups__name=Role.BESTUUR).distinct().order_by("name", "pk")
+
+
+def accounts_by_email(*, emails: list[str]) -> dict[str, User]:
+    """Every account among these addresses, active or not, keyed by lower-case address; groups prefetched."""
+    if not emails:
+        return {}
+    users = (
+        User.objects.annotate(address=Lower("email"))
+        .filter(address__in=[email.lower() for email in emails])
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+    )
+    return {user.address: user for user in users}
+
+
+# --- Kamerlid updates ---------------------------------------------------------------
+
+# After this long without an update, the board is reminded (and again after as long).
+KAMERLID_UPDATE_INTERVAL = timedelta(weeks=4)
+# How many of the coming meetings an update names.
+UPCOMING_MEETINGS = 3
+# A recommendation in an update is a line, not the whole text: the report has the rest.
+RECOMMENDATION_CHARS = 300
+# documents' final section status, as in its audit action "section.status.final".
+SECTION_FINAL = "final"
+
+
+def kamerlid_recipients():
+    """Who receives a Kamerlid update: every active Kamerlid."""
+    return User.objects.filter(is_active=True, groups__name=Role.KAMERLID).distinct().order_by("name", "pk")
+
+
+def kamerlid_updates():
+    return KamerlidUpdate.objects.select_related("sent_by")
+
+
+def last_kamerlid_update() -> KamerlidUpdate | None:
+    return KamerlidUpdate.objects.order_by("-sent_at", "-pk").first()
+
+
+def next_facts_since() -> datetime:
+    """Where the next update's facts start: where the last one's ended, or the beginning."""
+    last = KamerlidUpdate.objects.order_by("-facts_until", "-pk").first()
+    return last.facts_until if last else BEGINNING
+
+
+def _iso(moment: datetime) -> str:
+    # Stored in UTC, whatever zone the moment came in: the same facts give the same text.
+    return moment.astimezone(UTC).isoformat()
+
+
+def kamerlid_update_facts(*, since: datetime, until: datetime, writer: User) -> dict:
+    """The facts an update adds, as a Kamerlid may see them, as plain data (JSON).
+
+    - ``sections``: sections that became final after ``since`` (every final
+      section for the first update) and are final now, numbered as in the
+      report; ``readable`` says whether the Kamerlid may open it (shared).
+    - ``meetings``: the next few scheduled meetings after ``until``.
+    - ``recommendations``: those the Kamerlid may read, shortened.
+    - ``minutes``: the meeting whose minutes were published last (published
+      minutes are for members and Kamerleden), or None.
+
+    Names and places are taken in Dutch, the language of the mail. The data
+    is stored with the update, so it reads later as it was sent.
+    """
+    # Any active Kamerlid sees what every Kamerlid sees; without one, an
+    # anonymous viewer sees no more than a Kamerlid would.
+    mp = kamerlid_recipients().first()
+    viewer = mp or AnonymousUser()
+    with translation.override("nl"):
+        if since <= BEGINNING:
+            became_final = None
+        else:
+            became_final = set(
+                AuditEntry.objects.filter(
+                    action=f"section.status.{SECTION_FINAL}", created_at__gt=since, created_at__lte=until
+                ).values_list("target_id", flat=True)
+            )
+        sections = [
+            {"number": number, "title": section.title, "pk": section.pk, "readable": readable}
+            for number, section, _depth, readable in documents_selectors.numbered(
+                documents_selectors.section_tree(user=viewer)
+            )
+            if section.status == SECTION_FINAL and (became_final is None or str(section.pk) in became_final)
+        ]
+        # The calendar is the same for every role; the Kamerlid's own list when there is one.
+        meetings = sessions_selectors.meetings_with_my_answer(mp or writer)
+        upcoming = [meeting for meeting in meetings if not meeting.is_cancelled and meeting.starts_at > until]
+        published = [meeting for meeting in meetings if meeting.minutes_published]
+        minutes = max(published, key=lambda meeting: meeting.minutes_published_at, default=None)
+        recommendations = [
+            {"text": Truncator(" ".join(item.text.split())).chars(RECOMMENDATION_CHARS)}
+            for item in documents_selectors.visible_recommendations(viewer)
+        ]
+        return {
+            "since": None if since <= BEGINNING else _iso(since),
+            "until": _iso(until),
+            "sections": sections,
+            "meetings": [
+                {
+                    "pk": meeting.pk,
+                    "title": meeting.title,
+                    "starts_at": _iso(meeting.starts_at),
+                    "place": str(meeting.place),
+                }
+                for meeting in upcoming[:UPCOMING_MEETINGS]
+            ],
+            "recommendations": recommendations,
+            "minutes": None
+            if minutes is None
+            else {
+                "pk": minutes.pk,
+                "title": minutes.title,
+                "starts_at": _iso(minutes.starts_at),
+                "published_at": _iso(minutes.minutes_published_at),
+            },
+        }
+
+
+def facts_for_display(facts: dict) -> dict:
+    """Stored facts with times as datetimes and absolute links, for the mail and the pages."""
+    site = settings.SITE_URL
+    minutes = facts.get("minutes")
+    return {
+        "since": parse_datetime(facts["since"]) if facts.get("since") else None,
+        "until": parse_datetime(facts["until"]) if facts.get("until") else None,
+        "sections": [
+            {**section, "url": site + reverse("documents:section", kwargs={"pk": section["pk"]})}
+            for section in facts.get("sections", [])
+        ],
+        "meetings": [
+            {
+                **meeting,
+                "starts_at": parse_datetime(meeting["starts_at"]),
+                "url": site + reverse("sessions_app:detail", kwargs={"pk": meeting["pk"]}),
+            }
+            for meeting in facts.get("meetings", [])
+        ],
+        "recommendations": facts.get("recommendations", []),
+        "recommendations_url": site + reverse("documents:recommendations"),
+        "minutes": None
+        if not minutes
+        else {
+            **minutes,
+            "starts_at": parse_datetime(minutes["starts_at"]),
+            "published_at": parse_datetime(minutes["published_at"]),
+            "url": site + reverse("sessions_app:detail", kwargs={"pk": minutes["pk"]}),
+        },
+    }
+
+
+def kamerlid_update_mail_context(*, title: str, text: str, facts: dict, name: str) -> dict:
+    """What the update mail template gets: the board's text rendered, the facts ready to show."""
+    return {
+        "name": name,
+        "title": title,
+        "text": text,
+        "text_html": render_markdown(text),
+        "facts": facts_for_display(facts),
+        "updates_url": settings.SITE_URL + reverse("kamerlid_updates"),
+    }

@@ -282,6 +282,11 @@ CELERY_BEAT_SCHEDULE = {
     "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},
     "sweep-exports": {"task": "documents.tasks.sweep_exports", "schedule": 60.0},
     "live-idle-revisions": {"task": "documents.tasks.cut_idle_live_revisions", "schedule": 60.0},
+    # Daily: once per four weeks without a Kamerlid update, one reminder to the board (a unique row per gap).
+    "kamerlid-update-reminder": {
+        "task": "denktank.tasks.remind_kamerlid_update",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "presentation-guest-reminders": {"task": "sessions_app.tasks.send_guest_reminders", "schedule": 300.0},
     "purge-presentation-guests": {
         "task": "sessions_app.tasks.purge_presentation_guests",

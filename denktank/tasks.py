@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import translation
 
-from . import backup, outbox
+from . import backup, outbox, services
 
 
 @shared_task
@@ -20,3 +20,10 @@ def backup_nightly() -> str:
     # Two runs at once (a redelivered task, a manual run) are safe: each
     # writes under a temporary name and renames the finished archive.
     return str(backup.make_nightly_backup())
+
+
+@shared_task
+def remind_kamerlid_update() -> int:
+    # Safe to run often or twice at once: each four-week gap has one unique reminder row.
+    with translation.override("nl"):
+        return services.remind_board_of_kamerlid_update()

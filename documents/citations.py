@@ -3,14 +3,53 @@
 Numbers follow the order of first use; citing a source again reuses its
 number. An unknown key stays visible in the text and is reported, never
 silently dropped.
+
+The sources are read from the cache, under a version that changes whenever
+a source is saved or deleted (``sources_changed``, connected in the models).
+Pages rendered with citations are cached under the same version, so a page
+served from the cache neither reads the sources nor shows stale ones.
 """
 
 import re
 from dataclasses import dataclass, field
+from uuid import uuid4
+
+from django.core.cache import cache
 
 from .models import Source
 
 CITATION = re.compile(r"\[@([A-Za-z0-9_-]+)\]")
+
+SOURCES_VERSION_KEY = "documents:sources-version"
+# Entries of older versions are left to expire: a day is long enough to be
+# read many times and short enough to leave no clutter.
+CACHE_SECONDS = 60 * 60 * 24
+
+
+def sources_version() -> str:
+    """A token that changes whenever a source changes."""
+    version = cache.get(SOURCES_VERSION_KEY)
+    if version is None:
+        # Evicted or never set: a new token, so nothing cached before can be taken for current.
+        # add() lets one process win when several start at once.
+        cache.add(SOURCES_VERSION_KEY, uuid4().hex, None)
+        version = cache.get(SOURCES_VERSION_KEY) or uuid4().hex
+    return version
+
+
+def sources_changed() -> None:
+    """Forget the cached sources and everything rendered with them."""
+    cache.set(SOURCES_VERSION_KEY, uuid4().hex, None)
+
+
+def all_sources(version: str | None = None) -> dict[str, Source]:
+    """Every source by key, from the cache while no source changed."""
+    key = f"documents:sources:{version or sources_version()}"
+    sources = cache.get(key)
+    if sources is None:
+        sources = {source.key: source for source in Source.objects.all()}
+        cache.set(key, sources, CACHE_SECONDS)
+    return sources
 
 
 @dataclass
@@ -23,7 +62,7 @@ class Numbering:
 
     @classmethod
     def for_all_sources(cls) -> "Numbering":
-        return cls(sources={source.key: source for source in Source.objects.all()})
+        return cls(sources=all_sources())
 
     def cite(self, text: str) -> str:
         """Replace citations by numbered links (Markdown); remember unknown keys."""

@@ -1,8 +1,10 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from denktank.models import Role, User
 
+from .merge import Choice
 from .models import Recommendation, Section, Source
 
 # A section of about 15,000 words; longer texts make every view and preview slow.
@@ -32,6 +34,58 @@ class EditForm(forms.Form):
     )
     base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     note = forms.CharField(label=_("What did you change? (optional)"), max_length=200, required=False)
+
+
+class ConflictForm(forms.Form):
+    """The conflict screen: the writer's whole text, where it started, what was saved meanwhile, and
+    what to keep at each place where both changed the same paragraph.
+
+    Nothing is saved without a choice for every place (``merge.resolve`` applies them).
+    """
+
+    text = forms.CharField(required=False, max_length=SECTION_MAX_CHARS, strip=False, widget=forms.HiddenInput)
+    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    theirs = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    note = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+
+    CHOICES = [
+        (Choice.THEIRS, _("Keep the text saved meanwhile")),
+        (Choice.OURS, _("Keep my text")),
+        (Choice.BOTH, _("Keep both, the text saved meanwhile first")),
+        (Choice.EDIT, _("Edit by hand")),
+    ]
+
+    def __init__(self, *args, conflicts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for index, conflict in enumerate(conflicts):
+            self.fields[f"choice_{index}"] = forms.ChoiceField(
+                label=_("What do you keep here?"),
+                choices=self.CHOICES,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": _("Choose what to keep here; nothing is saved until you do.")},
+            )
+            self.fields[f"edited_{index}"] = forms.CharField(
+                label=_("Your text for this place (used when you choose 'Edit by hand')"),
+                required=False,
+                max_length=SECTION_MAX_CHARS,
+                strip=False,
+                initial=conflict.ours,
+                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control font-monospace"}),
+            )
+        self.conflict_count = len(conflicts)
+
+    def clean_text(self):
+        return self.cleaned_data["text"].replace("\r\n", "\n")
+
+    def places(self):
+        """The choice and the hand-written text of each place, as bound fields, in order."""
+        return [(self[f"choice_{index}"], self[f"edited_{index}"]) for index in range(self.conflict_count)]
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [
+            (self.cleaned_data[f"choice_{index}"], self.cleaned_data[f"edited_{index}"].replace("\r\n", "\n"))
+            for index in range(self.conflict_count)
+        ]
 
 
 class DraftForm(forms.Form):
@@ -84,6 +138,13 @@ class SectionSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     shared = forms.BooleanField(label=_("Share with the Kamerlid"), required=False)
+
+    def __init__(self, *args, section: Section, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A deactivated owner stays an owner (authorship stays) until the board unticks them.
+        current = Q(owned_sections=section)
+        active_members = Q(groups__name=Role.DEELNEMER, is_active=True)
+        self.fields["owners"].queryset = User.objects.filter(current | active_members).distinct().order_by("name")
 
 
 class NewSectionForm(forms.Form):

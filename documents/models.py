@@ -1,5 +1,7 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -81,6 +83,9 @@ class Revision(models.Model):
     credited_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # len(text.split()), stored when the revision is saved: lists of sections
+    # show word counts without loading any text.
+    word_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("revision")
@@ -90,10 +95,6 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.section} #{self.number}"
-
-    @property
-    def word_count(self) -> int:
-        return len(self.text.split())
 
 
 class Draft(models.Model):
@@ -189,6 +190,16 @@ class Source(models.Model):
 
     def __str__(self):
         return self.key
+
+
+@receiver([post_save, post_delete], sender=Source)
+def _sources_changed(sender, **kwargs):
+    # Rendered sections are cached with the sources they cite: a changed
+    # source makes them stale. After the commit, so no request can cache the
+    # old sources under the new version.
+    from .citations import sources_changed
+
+    transaction.on_commit(sources_changed)
 
 
 class Recommendation(models.Model):

@@ -1,33 +1,149 @@
 """Reads for the report pages: the section tree, progress and diffs."""
 
 from collections import Counter
-from difflib import SequenceMatcher
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from denktank.markdown import render_markdown
 from denktank.models import Role, User
 
-from .citations import Numbering, describe
-from .models import Amendment, Comment, Direction, Question, Recommendation, ReportExport, ReportVersion, Section
+from .citations import CACHE_SECONDS, Numbering, all_sources, describe, sources_version
+from .merge import ParagraphDiff, around_changes, paragraph_word_diff
+from .models import (
+    Amendment,
+    Comment,
+    Direction,
+    Question,
+    Recommendation,
+    ReportExport,
+    ReportVersion,
+    Revision,
+    Section,
+)
 from .rules import can_view_section
 
+# Part of the cache key of a history diff: raise it when the diff's form changes.
+DIFF_FORMAT = 1
+# Unchanged paragraphs shown around each change in the history.
+DIFF_CONTEXT = 1
+REVISIONS_PER_PAGE = 50
 
-def section_tree(*, user: User | None) -> list[tuple[Section, int, bool]]:
-    """All sections depth-first as (section, depth, readable by this user), in one pass of queries.
+
+def open_comment_count():
+    """The number of unresolved comments of the section in the row, as a subquery.
+
+    A subquery instead of Count() over a join, so the section query has no
+    GROUP BY (which on SQLite would list every selected column).
+    """
+    counts = (
+        Comment.objects.filter(section=OuterRef("pk"), resolved_at__isnull=True)
+        .order_by()
+        .values("section")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A section owner as lists show one: who, without a whole user row."""
+
+    pk: int
+    name: str
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRow:
+    """What lists show of a section's newest revision."""
+
+    pk: int
+    number: int
+    word_count: int
+    created_at: datetime
+    author: str | None  # the author's name
+    text: str | None = None  # only for section_tree(with_text=True)
+
+
+@dataclass(slots=True)
+class SectionRow:
+    """A section in a list: its own fields, its head, owners and open comments, without model objects.
+
+    Lists of hundreds of sections spend most of their time building model
+    instances; these rows are read straight from the database values.
+    """
+
+    pk: int
+    parent_id: int | None
+    position: int
+    title: str
+    status: str
+    shared: bool
+    open_comments: int
+    head: HeadRow | None
+    owner_list: list[Owner]
+    url: str
+    move_url: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def owner_names(self) -> str:
+        return ", ".join(owner.name for owner in self.owner_list)
+
+    def get_status_display(self) -> str:
+        return self.status_label
+
+
+STATUS_LABELS = dict(Section.Status.choices)
+# A primary key no section has: the section URL is built once with it and
+# filled in per row, instead of a reverse() for each of hundreds of rows.
+URL_PLACEHOLDER = 2_147_483_647
+TREE_FIELDS = ("pk", "parent_id", "position", "title", "status", "shared", "open_comments")
+HEAD_FIELDS = ("head_id", "head__number", "head__word_count", "head__created_at", "head__author__name")
+
+
+def section_tree(*, user: User | None, with_text: bool = False) -> list[tuple[SectionRow, int, bool]]:
+    """All sections depth-first as (section, depth, readable by this user), in three queries.
 
     Without a user (the PDF, publishing) every section counts as readable.
+    The sections are ``SectionRow``s. The head revision's text is read only
+    ``with_text``: lists show the stored word count.
     """
-    sections = list(
-        Section.objects.select_related("head__author")
-        .prefetch_related(Prefetch("owners", queryset=User.objects.order_by("name")))
-        .annotate(open_comments=Count("comments", filter=Q(comments__resolved_at__isnull=True), distinct=True))
-        .order_by("position", "pk")
+    fields = (*TREE_FIELDS, *HEAD_FIELDS, *(["head__text"] if with_text else []))
+    values = (
+        Section.objects.annotate(open_comments=open_comment_count()).order_by("position", "pk").values_list(*fields)
     )
-    children: dict[int | None, list[Section]] = {}
-    for section in sections:
+    owners: dict[int, list[Owner]] = {}
+    links = Section.owners.through.objects.order_by("user__name", "user_id")
+    for section_id, user_id, name in links.values_list("section_id", "user_id", "user__name"):
+        owners.setdefault(section_id, []).append(Owner(pk=user_id, name=name))
+    url = reverse("documents:section", args=[URL_PLACEHOLDER])
+    move_url = reverse("documents:move", args=[URL_PLACEHOLDER])
+    children: dict[int | None, list[SectionRow]] = {}
+    for row in values:
+        own, head = row[: len(TREE_FIELDS)], row[len(TREE_FIELDS) :]
+        section = SectionRow(
+            *own,
+            head=HeadRow(*head) if head[0] is not None else None,
+            owner_list=owners.get(own[0], []),
+            url=url.replace(str(URL_PLACEHOLDER), str(own[0])),
+            move_url=move_url.replace(str(URL_PLACEHOLDER), str(own[0])),
+        )
         children.setdefault(section.parent_id, []).append(section)
-    ordered: list[tuple[Section, int, bool]] = []
+    ordered: list[tuple[SectionRow, int, bool]] = []
 
     def walk(parent_id, depth):
         for section in children.get(parent_id, []):
@@ -38,7 +154,7 @@ def section_tree(*, user: User | None) -> list[tuple[Section, int, bool]]:
     return ordered
 
 
-def numbered(tree) -> list[tuple[str, Section, int, bool]]:
+def numbered(tree) -> list[tuple[str, SectionRow, int, bool]]:
     """Heading numbers (1, 1.1, ...) for the tree."""
     counters: list[int] = []
     result = []
@@ -54,43 +170,114 @@ def numbered(tree) -> list[tuple[str, Section, int, bool]]:
 def progress(tree) -> dict:
     statuses = Counter(section.status for section, _, _ in tree)
     words = sum(section.head.word_count for section, _, _ in tree if section.head)
-    total = max(len(tree), 1)
+    return _progress(statuses, words, len(tree))
+
+
+def report_progress() -> dict:
+    """``progress`` of the whole report from two aggregate queries, for pages that show no list of sections."""
+    statuses = Counter(dict(Section.objects.order_by().values_list("status").annotate(count=Count("pk"))))
+    words = Section.objects.aggregate(words=Sum("head__word_count"))["words"] or 0
+    return _progress(statuses, words, sum(statuses.values()))
+
+
+def _progress(statuses: Counter, words: int, sections: int) -> dict:
+    total = max(sections, 1)
     return {
         "counts": [
             (value, label, statuses[value], round(100 * statuses[value] / total))
             for value, label in Section.Status.choices
         ],
         "words": words,
-        "sections": len(tree),
+        "sections": sections,
     }
 
 
+def owned_sections(user: User) -> list[Section]:
+    """The sections this user owns, in the order of the report, with only what a short list shows."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Section.objects.order_by("position", "pk").values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    order: dict[int, int] = {}
+
+    def walk(parent_id):
+        for pk in children.get(parent_id, []):
+            order[pk] = len(order)
+            walk(pk)
+
+    walk(None)
+    owned = Section.objects.filter(owners=user).only("title", "status")
+    return sorted(owned, key=lambda section: order.get(section.pk, len(order)))
+
+
 def history(section: Section):
-    return section.revisions.select_related("author", "credited_to", "restored_from")
+    """The section's revisions, newest first, with only what the list shows (who, when, why; no texts)."""
+    return section.revisions.select_related("author", "credited_to", "restored_from").only(
+        "number",
+        "created_at",
+        "note",
+        "merged",
+        "section",
+        "author__name",
+        "author__email",
+        "credited_to__name",
+        "credited_to__email",
+        "restored_from__number",
+    )
 
 
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """A readable word-level diff: ("equal" | "delete" | "insert", text) pieces."""
-    old_words, new_words = old.split(" "), new.split(" ")
-    pieces = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old_words, b=new_words, autojunk=False).get_opcodes():
-        if tag == "equal":
-            pieces.append(("equal", " ".join(old_words[i1:i2])))
-        if tag in ("delete", "replace"):
-            pieces.append(("delete", " ".join(old_words[i1:i2])))
-        if tag in ("insert", "replace"):
-            pieces.append(("insert", " ".join(new_words[j1:j2])))
-    return pieces
+def history_page(section: Section, number) -> Page:
+    """One page of the history; a page number that is not one gives the first or the last page.
+
+    A page's revisions are read once and then from the cache: revisions
+    never change, and the key holds the number of revisions, so a new one
+    gives new pages. (On SQLite every column after a long text costs a walk
+    through its overflow pages, which made this list slow for long sections.)
+    """
+    paginator = Paginator(section.revisions.order_by("-number").values_list("pk", flat=True), REVISIONS_PER_PAGE)
+    page = paginator.get_page(number)
+    key = f"documents:history:{section.pk}:{paginator.count}:{section.head_id}:{page.number}:{REVISIONS_PER_PAGE}"
+    revisions = cache.get(key)
+    if revisions is None:
+        revisions = list(history(section).filter(pk__in=list(page.object_list)).order_by("-number"))
+        cache.set(key, revisions, CACHE_SECONDS)
+    return Page(revisions, page.number, paginator)
 
 
 def revision_pair(section: Section, old_number: int | None, new_number: int | None):
-    revisions = {r.number: r for r in section.revisions.all()}
-    if not revisions:
+    """The two revisions to compare, without their texts: by default the newest and the one before.
+
+    An unknown number for the newer one means the newest; an unknown older
+    one means there is nothing before (the whole text shows as added).
+    """
+    revisions = section.revisions.defer("text")
+    new = revisions.filter(number=new_number).first() if new_number else None
+    if new is None:
+        new = revisions.order_by("-number").first()
+    if new is None:
         return None, None
-    newest = max(revisions)
-    new = revisions.get(new_number or newest) or revisions[newest]
-    old = revisions.get(old_number or new.number - 1)
+    old = revisions.filter(number=old_number or new.number - 1).first()
     return old, new
+
+
+def _stamp(revision: Revision | None) -> str:
+    # With the creation time, a key can never name another revision that
+    # reuses a primary key after a database was restored.
+    return f"{revision.pk}.{revision.created_at.timestamp()}" if revision else "0"
+
+
+def revision_diff(old: Revision | None, new: Revision) -> list[ParagraphDiff]:
+    """What changed from ``old`` to ``new``, paragraph by paragraph: only changes and the paragraphs around them.
+
+    Revisions never change, so the diff of a pair is computed once and read
+    from the cache after that; the texts are loaded only to compute it.
+    """
+    key = f"documents:diff:{DIFF_FORMAT}:{_stamp(old)}:{_stamp(new)}"
+    diff = cache.get(key)
+    if diff is None:
+        texts = dict(Revision.objects.filter(pk__in=[r.pk for r in (old, new) if r]).values_list("pk", "text"))
+        diff = around_changes(paragraph_word_diff(texts[old.pk] if old else "", texts[new.pk]), DIFF_CONTEXT)
+        cache.set(key, diff, CACHE_SECONDS)
+    return diff
 
 
 def render_markdown_cited(text: str, numbering: Numbering):
@@ -102,6 +289,33 @@ def render_with_citations(text: str, numbering: Numbering | None = None):
     numbering = numbering or Numbering.for_all_sources()
     html = render_markdown_cited(text, numbering)
     return html, [(number, describe(source)) for number, source in numbering.references], numbering.unknown
+
+
+def render_revision(revision: Revision | None, numbering: Numbering | None = None):
+    """``render_with_citations`` of a revision's text, from the cache once rendered.
+
+    Cached per revision (revisions never change) and per version of the
+    sources (a changed source renders again). A given ``numbering`` that is
+    still empty gets the numbers the text takes, so what follows on the page
+    continues them; one that already holds numbers is rendered without the cache.
+    """
+    if revision is None:
+        return render_with_citations("", numbering)
+    if numbering is not None and (numbering.numbers or numbering.unknown):
+        return render_with_citations(revision.text, numbering)
+    version = sources_version()
+    key = f"documents:html:{_stamp(revision)}:{version}"
+    entry = cache.get(key)
+    if entry is None:
+        own = numbering if numbering is not None else Numbering(sources=all_sources(version))
+        html, references, unknown = render_with_citations(revision.text, own)
+        entry = {"html": str(html), "references": references, "unknown": unknown, "numbers": own.numbers}
+        cache.set(key, entry, CACHE_SECONDS)
+    elif numbering is not None:
+        numbering.numbers.update(entry["numbers"])
+        numbering.unknown.extend(entry["unknown"])
+    html: SafeString = mark_safe(entry["html"])  # sanitised by render_markdown when it was rendered
+    return html, entry["references"], list(entry["unknown"])
 
 
 def visible_recommendations(user: User | None):
@@ -131,14 +345,14 @@ def recommendation_coverage(user: User | None = None):
 
 def report_snapshot() -> ReportVersion:
     """The report as it stands now, as an unsaved version: every section's newest text."""
-    tree = numbered(section_tree(user=None))
+    tree = numbered(section_tree(user=None, with_text=True))
     sections = [
         {
             "number": number,
             "title": section.title,
             "depth": depth,
             "text": section.head.text if section.head else "",
-            "owners": [owner.name for owner in section.owners.all()],
+            "owners": [owner.name for owner in section.owner_list],
         }
         for number, section, depth, _ in tree
     ]
@@ -192,7 +406,10 @@ def publication_check(tree) -> dict:
     """What the board should know before publishing: sections still empty and sections not final."""
     sections = numbered(tree)
     return {
-        "empty": [(number, section) for number, section, _, _ in sections if not section.head or not section.head.text],
+        # Texts are saved stripped, so a text without words is an empty one.
+        "empty": [
+            (number, section) for number, section, _, _ in sections if not section.head or not section.head.word_count
+        ],
         "not_final": [
             (number, section) for number, section, _, _ in sections if section.status != Section.Status.FINAL
         ],
@@ -209,17 +426,22 @@ def publication_readers():
 
 
 def owner_inbox(user: User) -> dict:
-    """Open proposals and unresolved comments on the sections this user owns, for the dashboard."""
+    """Open proposals and unresolved comments on the sections this user owns, for the dashboard.
+
+    Only what the dashboard shows is read: who, where, when (not the proposed texts).
+    """
     amendments = list(
         Amendment.objects.filter(section__owners=user, status=Amendment.Status.OPEN)
         .exclude(proposer=user)
         .select_related("section", "proposer")
+        .only("created_at", "section__title", "proposer__name", "proposer__email")
         .order_by("-created_at", "pk")[:20]
     )
     comments = list(
         Comment.objects.filter(section__owners=user, resolved_at__isnull=True)
         .exclude(author=user)
         .select_related("section", "author")
+        .only("created_at", "section__title", "author__name", "author__email")
         .order_by("-created_at", "pk")[:20]
     )
     return {"open_amendments": amendments, "open_comments": comments}

@@ -93,6 +93,7 @@ def save_revision(
             section=section,
             number=(head.number + 1) if head else 1,
             text=text,
+            word_count=len(text.split()),
             author=author,
             note=note[:200],
             merged=merged,

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -10,11 +12,14 @@ from denktank import audit
 from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
 
-from . import selectors, services
+from . import merge, selectors, services
+from .citations import Numbering, describe
 from .exceptions import EditConflict, ReportFrozen
 from .forms import (
+    SECTION_MAX_CHARS,
     AmendmentForm,
     CommentForm,
+    ConflictForm,
     DecisionForm,
     DraftForm,
     EditForm,
@@ -25,6 +30,7 @@ from .forms import (
     SourceForm,
     StatusForm,
 )
+from .live import services as live
 from .models import Amendment, Comment, Draft, ReportExport, Revision, Section, Source
 
 
@@ -79,8 +85,10 @@ class SectionView(SectionMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         section, user = self.section, self.request.user
-        html, references, unknown = selectors.render_with_citations(section.head.text if section.head else "")
+        numbering = Numbering.for_all_sources()
+        html, references, unknown = selectors.render_revision(section.head, numbering)
         frozen = selectors.current_version()
+        can_discuss = user.has_perm("documents.discuss_section")
         statuses = [] if frozen else selectors.settable_statuses(user=user, section=section)
         return super().get_context_data(
             head=section.head,
@@ -89,19 +97,71 @@ class SectionView(SectionMixin, DetailView):
             unknown_sources=unknown,
             comments=section.comments.select_related("author", "resolved_by"),
             amendments=section.amendments.select_related("proposer", "decided_by"),
+            proposals=proposal_previews(section, numbering) if can_discuss else [],
             comment_form=CommentForm(),
             status_form=StatusForm(statuses=statuses, initial={"status": section.status}) if statuses else None,
             settings_form=SectionSettingsForm(
-                initial={"title": section.title, "owners": section.owners.all(), "shared": section.shared}
+                section=section,
+                initial={"title": section.title, "owners": section.owners.all(), "shared": section.shared},
             ),
             can_edit=user.has_perm("documents.edit_section", section),
-            can_discuss=user.has_perm("documents.discuss_section"),
+            can_discuss=can_discuss,
             frozen=frozen,
             # Right after a save: the browser may drop its local copy of the text.
             just_saved=self.request.session.pop("saved_section", None) == section.pk,
             draft=Draft.objects.filter(section=section, user=user).first(),
             **kwargs,
         )
+
+
+@dataclass
+class ProposalPreview:
+    amendment: Amendment
+    html: str  # the change to the current text, rendered, with <ins> and <del>
+    clean: bool  # accepting it merges without touching what changed since in the same place
+    unchanged: bool  # accepting it changes nothing
+    new_references: list  # (number, description) of sources the section does not cite yet
+    unknown: list  # citation keys that are in no source
+
+
+def proposal_previews(section: Section, numbering: Numbering) -> list[ProposalPreview]:
+    """Each open proposal as its change to the current text: what accepting it would do.
+
+    Accepting merges the proposal (made on its base revision) into the
+    current text, the live text included; that merge is what is shown.
+    Where the section changed in the same place since, it cannot merge:
+    then the proposal's own text is compared with the current text.
+    Citations keep the section page's numbers.
+    """
+    amendments = list(
+        section.amendments.filter(status=Amendment.Status.OPEN)
+        .select_related("proposer", "base")
+        .order_by("created_at")
+    )
+    if not amendments:
+        return []
+    current = live.current_text(section=section)
+    previews = []
+    for amendment in amendments:
+        result = merge.merge(amendment.base.text if amendment.base else "", amendment.text, current)
+        diff = merge.paragraph_word_diff(current, result.text if result.clean else amendment.text)
+        own = Numbering(sources=numbering.sources, numbers=dict(numbering.numbers))
+        html = merge.render_diff(
+            merge.around_changes(diff), lambda text, own=own: selectors.render_markdown_cited(text, own)
+        )
+        previews.append(
+            ProposalPreview(
+                amendment=amendment,
+                html=html,
+                clean=result.clean,
+                unchanged=all(paragraph.kind == "equal" for paragraph in diff),
+                new_references=[
+                    (number, describe(source)) for number, source in own.references if number > len(numbering.numbers)
+                ],
+                unknown=own.unknown,
+            )
+        )
+    return previews
 
 
 class EditView(SectionMixin, View):
@@ -121,16 +181,40 @@ class EditView(SectionMixin, View):
         return self._render(EditForm(initial=initial), draft=draft)
 
     def post(self, request, pk):
+        if "theirs" in request.POST:
+            return self._resolve(request)
         form = EditForm(request.POST)
         if not form.is_valid():
             return self._render(form)
+        data = form.cleaned_data
+        return self._save(text=data["text"], base_id=data["base"], note=data["note"])
+
+    def _resolve(self, request):
+        """The conflict screen sent back: the writer's choices are applied to their text and saved."""
+        form = ConflictForm(request.POST)
+        theirs = None
+        if form.is_valid():
+            theirs = Revision.objects.filter(pk=form.cleaned_data["theirs"], section=self.section).first()
+        if theirs is None:
+            messages.error(request, _("This conflict screen could not be read. Your text is below; save it again."))
+            text = request.POST.get("text", "")[:SECTION_MAX_CHARS]
+            return self._render(EditForm(initial={"text": text, "base": None}), status=400)
+        data = form.cleaned_data
+        base = Revision.objects.filter(pk=data["base"], section=self.section).first()
+        base_text = base.text if base else ""
+        # The same texts give the same conflicts the writer saw.
+        conflicts = merge.merge(base_text, data["text"], theirs.text).conflicts
+        form = ConflictForm(request.POST, conflicts=conflicts)
+        if not form.is_valid():
+            return self._conflict_screen(form, head=theirs, conflicts=conflicts, status=400)
+        text = merge.resolve(base_text, data["text"], theirs.text, form.choices())
+        return self._save(text=text, base_id=theirs.pk, note=data["note"])
+
+    def _save(self, *, text, base_id, note):
+        request = self.request
         try:
             result = services.save_or_keep_draft(
-                section=self.section,
-                author=request.user,
-                text=form.cleaned_data["text"],
-                base_id=form.cleaned_data["base"],
-                note=form.cleaned_data["note"],
+                section=self.section, author=request.user, text=text, base_id=base_id, note=note
             )
         except ReportFrozen:
             messages.warning(
@@ -142,9 +226,13 @@ class EditView(SectionMixin, View):
             )
             return self.back()
         except EditConflict as conflict:
-            # Keep the writer's text; the new base is what is saved now.
-            form = EditForm(initial={"text": form.cleaned_data["text"], "base": conflict.head.pk})
-            return self._render(form, conflict=conflict, status=409)
+            # The writer's text and where it started stay in the form: saving again
+            # needs a choice at each conflict, never a silent overwrite.
+            form = ConflictForm(
+                initial={"text": text, "base": base_id, "theirs": conflict.head.pk, "note": note},
+                conflicts=conflict.conflicts,
+            )
+            return self._conflict_screen(form, head=conflict.head, conflicts=conflict.conflicts, status=409)
         request.session["saved_section"] = self.section.pk
         if result.merged:
             messages.success(
@@ -156,11 +244,19 @@ class EditView(SectionMixin, View):
             messages.success(request, _("Saved as revision %(number)d.") % {"number": result.revision.number})
         return self.back()
 
-    def _render(self, form, *, draft=None, conflict=None, status=200):
+    def _conflict_screen(self, form, *, head, conflicts, status):
+        places = [
+            {"number": index + 1, "diff": merge.paragraph_word_diff(conflict.theirs, conflict.ours), "fields": fields}
+            for index, (conflict, fields) in enumerate(zip(conflicts, form.places(), strict=True))
+        ]
+        context = {"section": self.section, "conflict_form": form, "head": head, "places": places}
+        return render(self.request, self.template_name, context, status=status)
+
+    def _render(self, form, *, draft=None, status=200):
         return render(
             self.request,
             self.template_name,
-            {"section": self.section, "form": form, "draft": draft, "conflict": conflict},
+            {"section": self.section, "form": form, "draft": draft},
             status=status,
         )
 
@@ -218,15 +314,18 @@ class HistoryView(SectionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         def number(name):
             value = self.request.GET.get(name, "")
-            return int(value) if value.isdigit() else None
+            # Anything but a plausible revision number means "the default".
+            return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
 
         old, new = selectors.revision_pair(self.section, number("van"), number("naar"))
+        page = selectors.history_page(self.section, self.request.GET.get("page"))
         return super().get_context_data(
             section=self.section,
-            revisions=selectors.history(self.section),
+            page_obj=page,
+            revisions=page.object_list,
             old=old,
             new=new,
-            diff=selectors.word_diff(old.text if old else "", new.text) if new else [],
+            diff=selectors.revision_diff(old, new) if new else [],
             can_edit=self.request.user.has_perm("documents.edit_section", self.section),
             **kwargs,
         )
@@ -335,7 +434,7 @@ class SectionSettingsView(SectionMixin, View):
     permission_required = "documents.manage_structure"
 
     def post(self, request, pk):
-        form = SectionSettingsForm(request.POST)
+        form = SectionSettingsForm(request.POST, section=self.section)
         if form.is_valid():
             services.update_section(section=self.section, by=request.user, **form.cleaned_data)
             messages.success(request, _("Section settings saved."))

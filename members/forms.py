@@ -1,7 +1,10 @@
 from datetime import date
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from denktank.models import Role, User
@@ -152,27 +155,85 @@ class ApplicationForm(forms.ModelForm):
         return {name: value for name, value in self.cleaned_data.items() if name not in skip}
 
 
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python, not through a template each.
+
+    The filter bar renders its selects on every page of the list; this gives
+    the markup Django's own template gives (the attributes the bound field
+    passes, ``selected`` on the chosen option), without option groups, which
+    the filters do not use.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(option), mark_safe(" selected") if str(option) in chosen else "", label)  # a fixed attribute
+                for option, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+def _select():
+    return QuickSelect(attrs={"class": "form-select"})
+
+
 class ApplicationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    profile = IdChoiceField(label=_("Profile"), queryset=ExpertiseProfile.objects.all(), required=False)
-    stage = forms.ChoiceField(label=_("Stage"), choices=[("", _("All")), *Application.Stage.choices], required=False)
+    """The filter bar of the applications list, rendered by a plain loop in its template (no crispy)."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    profile = IdChoiceField(
+        label=_("Profile"), queryset=ExpertiseProfile.objects.all(), required=False, widget=_select()
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=[("", _("All")), *Application.Stage.choices], required=False, widget=_select()
+    )
     age = forms.ChoiceField(
         label=_("Age at kick-off"),
         choices=[("", _("All")), ("young", _("Under 35")), ("older", _("35 or older"))],
         required=False,
+        widget=_select(),
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("All")), *Application._meta.get_field("channel").choices], required=False
+        label=_("Channel"),
+        choices=[("", _("All")), *Application._meta.get_field("channel").choices],
+        required=False,
+        widget=_select(),
     )
     province = forms.ChoiceField(
-        label=_("Province"), choices=[("", _("All")), *Application._meta.get_field("province").choices], required=False
+        label=_("Province"),
+        choices=[("", _("All")), *Application._meta.get_field("province").choices],
+        required=False,
+        widget=_select(),
     )
-    min_score = forms.DecimalField(label=_("Average score at least"), min_value=1, max_value=5, required=False)
+    min_score = forms.DecimalField(
+        label=_("Average score at least"),
+        min_value=1,
+        max_value=5,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         choices=[("-created_at", _("Newest")), ("name", _("Name")), ("-avg_score", _("Highest score"))],
         required=False,
+        widget=_select(),
     )
+
+    def full_clean(self):
+        super().full_clean()
+        # A field with an error is marked and points at its message, as crispy-forms would.
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
 
 
 class ScorecardForm(forms.Form):

@@ -3,8 +3,9 @@
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
-from django.db.models import Avg, Case, Exists, F, FloatField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Avg, Case, Exists, F, FloatField, OuterRef, Prefetch, Q, Subquery, Value, When
 
 from denktank.models import User
 
@@ -43,12 +44,21 @@ def applications(*, viewer: User, filters: dict | None = None):
     ``score_summary``).
     """
     filters = filters or {}
+    # The average as a subquery, not Avg() over a join: the list query then
+    # needs no GROUP BY (which on SQLite lists every column, the motivation too).
+    average = (
+        ProfileScore.objects.filter(scorecard__application=OuterRef("pk"))
+        .order_by()
+        .values("scorecard__application")
+        .annotate(average=Avg("score"))
+        .values("average")
+    )
     queryset = (
         Application.objects.prefetch_related(Prefetch("profiles", queryset=ExpertiseProfile.objects.order_by("order")))
         .annotate(scored_by_me=Exists(Scorecard.objects.filter(application=OuterRef("pk"), recruiter=viewer)))
         .annotate(
             avg_score=Case(
-                When(scored_by_me=True, then=Avg("scorecards__scores__score")),
+                When(scored_by_me=True, then=Subquery(average, output_field=FloatField())),
                 default=Value(None),
                 output_field=FloatField(),
             )
@@ -74,6 +84,23 @@ def applications(*, viewer: User, filters: dict | None = None):
     if filters.get("min_score") is not None:
         queryset = queryset.filter(avg_score__gte=filters["min_score"])
     return queryset
+
+
+def with_labels(applications) -> list[Application]:
+    """The rows of a page with ``stage_label``, ``province_label`` and ``profile_list`` set once.
+
+    ``get_FOO_display()`` flattens the field's choices on every call, and
+    each ``profiles.all()`` makes a new queryset: a long table calls them
+    hundreds of times.
+    """
+    stages = dict(Application.Stage.choices)
+    provinces = dict(Application._meta.get_field("province").choices)
+    rows = list(applications)
+    for application in rows:
+        application.stage_label = stages.get(application.stage, application.stage)
+        application.province_label = provinces.get(application.province, application.province)
+        application.profile_list = list(application.profiles.all())
+    return rows
 
 
 @dataclass
@@ -164,14 +191,25 @@ class Composition:
             for number in range(self.chart_total)
         ]
 
+    # Sets for the page's checkboxes and headings: a membership test per person, not a list scan.
+    @cached_property
+    def what_if_ids(self) -> set[int]:
+        return {application.pk for application in self.what_if}
 
-def covers(application: Application, profile: ExpertiseProfile) -> bool:
-    if profile.is_age_rule:
-        return application.is_young
-    return any(p.pk == profile.pk for p in application.profiles.all())
+    @cached_property
+    def without_ids(self) -> set[int]:
+        return {application.pk for application in self.without}
+
+    @cached_property
+    def uncovered_ids(self) -> set[int]:
+        return {profile.pk for profile in self.uncovered}
 
 
 AGE_BANDS = [(0, 35, "< 35"), (35, 45, "35–44"), (45, 55, "45–54"), (55, 65, "55–64"), (65, 200, "65+")]
+
+
+def _age_band(age: int) -> str:
+    return next(label for low, high, label in AGE_BANDS if low <= age < high)
 
 
 def composition(*, what_if_ids=(), without_ids=()) -> Composition:
@@ -179,26 +217,46 @@ def composition(*, what_if_ids=(), without_ids=()) -> Composition:
 
     A what-if adds candidates from the shortlist (``what_if_ids``) and leaves
     selected members out (``without_ids``), for a swap; unknown ids are ignored.
+    One pass over the group with sets of profile ids: the cost grows with
+    the people on the board, not with people times profiles.
     """
     profiles = list(ExpertiseProfile.objects.order_by("order"))
     people = list(
         Application.objects.filter(
-            Q(stage=Application.Stage.SELECTED) | Q(stage__in=[Application.Stage.INTERVIEW, Application.Stage.WAITLIST])
+            stage__in=[Application.Stage.SELECTED, Application.Stage.INTERVIEW, Application.Stage.WAITLIST]
         )
-        .prefetch_related("profiles")
+        .only("name", "stage", "date_of_birth", "channel", "province", "gender")
         .order_by("name")
     )
+    # get_stage_display() flattens the choices on every call: once for the whole shortlist instead.
+    stage_labels = dict(Application.Stage.choices)
+    for person in people:
+        person.stage_label = stage_labels[person.stage]
+    # The chosen profiles as ids, straight from the link table: no profile objects per person.
+    chosen: dict[int, set[int]] = {}
+    links = Application.profiles.through.objects.filter(application__in=[person.pk for person in people])
+    for application_id, profile_id in links.values_list("application_id", "expertiseprofile_id"):
+        chosen.setdefault(application_id, set()).add(profile_id)
+    adding, leaving = set(what_if_ids), set(without_ids)
     selected = [a for a in people if a.stage == Application.Stage.SELECTED]
     shortlist = [a for a in people if a.stage != Application.Stage.SELECTED]
-    what_if = [a for a in shortlist if a.pk in set(what_if_ids)]
-    without = [a for a in selected if a.pk in set(without_ids)]
-    group = [a for a in selected if a not in without] + what_if
-    rows = [(a, [covers(a, p) for p in profiles], a in what_if) for a in group]
-    coverage = {p.pk: sum(1 for a in group if covers(a, p)) for p in profiles}
-    ages = Counter()
+    what_if = [a for a in shortlist if a.pk in adding]
+    without = [a for a in selected if a.pk in leaving]
+    group = [a for a in selected if a.pk not in leaving] + what_if
+
+    rows = []
+    coverage = dict.fromkeys((p.pk for p in profiles), 0)
+    ages, young_present = Counter(), False
     for person in group:
         age = person.age_at_kickoff
-        ages[next(label for low, high, label in AGE_BANDS if low <= age < high)] += 1
+        young = age < YOUNG_AGE_LIMIT
+        young_present = young_present or young
+        ages[_age_band(age)] += 1
+        mine = chosen.get(person.pk, set())
+        cells = [young if p.is_age_rule else p.pk in mine for p in profiles]
+        for profile, covered in zip(profiles, cells, strict=True):
+            coverage[profile.pk] += covered
+        rows.append((person, cells, person.pk in adding))
     return Composition(
         seats_used=len(group),
         seats=SEATS,
@@ -206,7 +264,7 @@ def composition(*, what_if_ids=(), without_ids=()) -> Composition:
         rows=rows,
         coverage=coverage,
         uncovered=[p for p in profiles if coverage[p.pk] == 0],
-        young_present=any(a.is_young for a in group),
+        young_present=young_present,
         ages=[(label, ages[label]) for _, _, label in AGE_BANDS],
         channels=_spread(group, "channel", Application._meta.get_field("channel").choices),
         provinces=_spread(group, "province", Application._meta.get_field("province").choices),

@@ -112,13 +112,15 @@ class ApplicationListView(NoStoreMixin, PermissionMixin, ListView):
         return selectors.applications(viewer=self.request.user, filters=filters)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             filter_form=self.filter_form,
             seats_used=services.seats_used(),
             pending_mails=services.pending_decision_mails().count(),
             procedure=services.procedure(),
             **kwargs,
         )
+        context["object_list"] = selectors.with_labels(context["object_list"])
+        return context
 
 
 class ApplicationMixin(NoStoreMixin, PermissionMixin):

@@ -16,7 +16,7 @@ from .walk import log_in, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-MAX_PAGES = 80
+MAX_PAGES = 110
 # Where each walk starts: the dashboard (the public page for visitors). A
 # visitor also gets the application form and the privacy statement, which the
 # public page links to only while applications are open (they are closed in

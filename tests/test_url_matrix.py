@@ -27,6 +27,8 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from denktank.demo import DEMO_UPDATE_TOKEN
+from denktank.models import KamerlidUpdate
 from sessions_app.links import make_confirm_token, make_guest_token
 from sessions_app.models import Guest, Reaction
 
@@ -73,6 +75,17 @@ GET = {
     # Without a selection the confirmation page says to select a mail.
     "outbox_unknown_resend": BOARD_PAGE,
     "audit_log": BOARD_PAGE,
+    "people": BOARD_PAGE,
+    "people_import": BOARD_PAGE,
+    "person": BOARD_PAGE,
+    "person_roles": BOARD_POST_ONLY,
+    "person_active": BOARD_POST_ONLY,
+    "person_invitation": BOARD_POST_ONLY,
+    "person_two_factor": BOARD_POST_ONLY,
+    # The Kamerlid reads the board's updates; members and recruiters do not.
+    "kamerlid_updates": (LOGIN, 200, 403, 403, 200),
+    "kamerlid_update_new": BOARD_PAGE,
+    "kamerlid_update": (LOGIN, 200, 403, 403, 200),
     "set_language": (REDIRECT,) * 5,
     # members
     "members:apply": A,
@@ -177,6 +190,12 @@ POST = {
     "invitation_accept": (OK,) * 5,
     "outbox_resend": BOARD_POST,
     "outbox_unknown_resend": BOARD_POST,
+    "people_import": BOARD_POST,
+    "person_roles": BOARD_POST,
+    "person_active": BOARD_POST,
+    "person_invitation": BOARD_POST,
+    "person_two_factor": BOARD_POST,
+    "kamerlid_update_new": BOARD_POST,
     "set_language": (OK,) * 5,
     # members
     "members:apply": (OK,) * 5,
@@ -236,6 +255,12 @@ POST = {
 
 # The object behind each URL argument, taken from the demo data.
 KWARGS = {
+    **{
+        name: lambda d: {"pk": d.users["deelnemer"].pk}
+        for name in ["person", "person_roles", "person_active", "person_invitation", "person_two_factor"]
+    },
+    # The update the demo board sent (denktank.demo.load_after_apps).
+    "kamerlid_update": lambda d: {"pk": KamerlidUpdate.objects.get(token=DEMO_UPDATE_TOKEN).pk},
     "invitation_accept": lambda d: {"token": d.invitation_token},
     "outbox_resend": lambda d: {"pk": d.outbox_mail.pk},
     "members:mail_template": lambda d: {"key": d.mail_template.key},

@@ -2,6 +2,8 @@ from django import template
 
 from denktank.audit import describe_action
 from denktank.markdown import render_markdown
+from denktank.models import Role
+from denktank.rules import requires_two_factor
 
 register = template.Library()
 
@@ -15,3 +17,16 @@ def markdown_filter(text):
 def audit_description(action):
     """What an audit log action code means, in the current language."""
     return describe_action(action)
+
+
+@register.filter
+def role_labels(user) -> list[str]:
+    """The labels of a person's roles, from their (prefetched) groups, in the order of ``Role``."""
+    names = {group.name for group in user.groups.all()}
+    return [str(role.label) for role in Role if role.value in names]
+
+
+@register.filter(name="requires_two_factor")
+def requires_two_factor_filter(user) -> bool:
+    """Whether the user's role requires two-factor login (they may not switch it off)."""
+    return bool(requires_two_factor(user))

@@ -105,6 +105,8 @@ class LiveSectionConsumer(AsyncWebsocketConsumer):
                 await self.send(bytes_data=awareness)
         elif message.kind == protocol.CONTROL and message.control.get("type") == "commit":
             await self._commit(str(message.control.get("note", "")))
+        elif message.kind == protocol.CONTROL and message.control.get("type") == "draft":
+            await self._draft(str(message.control.get("action", "")))
 
     async def _receive_update(self, update: bytes):
         self.handled += 1
@@ -162,6 +164,42 @@ class LiveSectionConsumer(AsyncWebsocketConsumer):
             await self._control(type="commit-failed", reason="error")
             return
         await self._control(type="committed", **result)
+
+    async def _draft(self, action: str):
+        """The writer's private draft of the form editor: inserted into the live text, or thrown away."""
+        if action not in ("apply", "discard"):
+            raise protocol.ProtocolError("unknown draft action")
+        if time.monotonic() - self.checked_at > RECHECK_SECONDS:
+            await self._recheck()
+            if self.room is None or self.closing:
+                return
+        if not self.access.can_edit:
+            await self._send_mode()
+            await self._control(type="draft", result="failed")
+            return
+        user_id = self.access.user_id
+        try:
+            if action == "discard":
+                await database_sync_to_async(services.discard_draft)(section_id=self.access.section_id, user_id=user_id)
+                await self._control(type="draft", result="discarded")
+                return
+            both = await self.room.apply_draft(user_id)
+        except ReportFrozen:
+            self.access = _read_only(self.access, frozen=True)
+            await self._send_mode()
+            await self._control(type="draft", result="failed")
+            return
+        except services.SectionGone:
+            await self._close(CLOSE_GONE)
+            return
+        except rooms.TextTooLong:
+            await self._control(type="draft", result="too-long")
+            return
+        except Exception:
+            logger.exception("Live section %s: draft not inserted", self.access.section_id)
+            await self._control(type="draft", result="failed")
+            return
+        await self._control(type="draft", result="gone" if both is None else "applied", both=both or 0)
 
     async def recheck(self):
         """Rights changed (the report published or reopened, owners, sharing): look them up now."""

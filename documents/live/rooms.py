@@ -34,6 +34,10 @@ GROUP_RENEWAL = 600.0
 _rooms: dict[int, "Room"] = {}
 
 
+class TextTooLong(Exception):
+    """An edit would make the text longer than a section may be."""
+
+
 async def join(consumer) -> "Room":
     """The section's room in this process, opened (loaded from the database) if needed."""
     section_id = consumer.access.section_id
@@ -163,10 +167,15 @@ class Room:
         trial = services.build_doc([self.doc.get_update(), update])
         return len(services.doc_text(trial)) > max(current, SECTION_MAX_CHARS)
 
-    async def submit(self, connection, update: bytes) -> None:
-        """Store a writer's update, then apply it and pass it on; returns once it is stored."""
+    async def submit(self, connection, update: bytes, *, author_id: int | None = None) -> None:
+        """Store a writer's update, then apply it and pass it on; returns once it is stored.
+
+        ``connection`` None: an edit the server makes for ``author_id`` (a
+        draft inserted), passed on to every connection.
+        """
         future = self.loop.create_future()
-        self._queue.append((update, connection.access.user_id, connection, future))
+        author = author_id if connection is None else connection.access.user_id
+        self._queue.append((update, author, connection, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
         await future
@@ -205,6 +214,28 @@ class Room:
         self.has_uncut = True
         self._last_write = time.monotonic()
         self._schedule_idle_cut()
+
+    async def apply_draft(self, user_id: int) -> int | None:
+        """Insert the writer's private draft into the live text as an edit, then drop the draft.
+
+        Returns the number of places where both versions were kept (see
+        ``services.merge_draft``), or None when there is no draft (any more).
+        Raises ``TextTooLong`` when the result would be longer than a section may be.
+        """
+        found = await database_sync_to_async(services.draft_for)(section_id=self.section_id, user_id=user_id)
+        if found is None:
+            return None
+        draft, base = found
+        target, both = services.merge_draft(base=base, draft=draft, live=self.text())
+        if len(target) > SECTION_MAX_CHARS:
+            raise TextTooLong
+        # Edits computed on a copy: the room's document changes only once they are stored.
+        scratch = services.build_doc([self.doc.get_update()])
+        update = services.set_text(scratch, target)
+        if update is not None:
+            await self.submit(None, update, author_id=user_id)
+        await database_sync_to_async(services.discard_draft)(section_id=self.section_id, user_id=user_id)
+        return both
 
     # --- Revisions --------------------------------------------------------------------
 

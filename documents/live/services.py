@@ -32,8 +32,8 @@ from denktank.rules import requires_two_factor
 
 from .. import selectors
 from ..exceptions import ReportFrozen
-from ..merge import merge
-from ..models import LiveText, LiveUpdate, Revision, RevisionWriter, Section
+from ..merge import Choice, merge, resolve
+from ..models import Draft, LiveText, LiveUpdate, Revision, RevisionWriter, Section
 
 logger = logging.getLogger(__name__)
 
@@ -291,6 +291,23 @@ def live_text(*, section_id: int) -> str:
     return doc_text(build_doc(LiveUpdate.objects.filter(section_id=section_id).values_list("data", flat=True)))
 
 
+def current_text(*, section: Section) -> str:
+    """The section's text as its writers see it now: the live text, or the head revision without one.
+
+    A revision saved outside the live editor and not brought in yet counts
+    as brought in, as the next cut would (``merge_into_live``).
+    """
+    head_text = section.head.text if section.head else ""
+    live = LiveText.objects.filter(section=section).select_related("revision").first()
+    if live is None:
+        return head_text
+    text = live_text(section_id=section.pk)
+    if live.revision_id != section.head_id and section.head is not None:
+        old = live.revision.text if live.revision is not None else text
+        text = merge_into_live(old=old, new=head_text, live=text)
+    return text
+
+
 # --- Revisions from the live text -----------------------------------------------------
 
 
@@ -343,6 +360,9 @@ def cut_revision(*, section_id: int, by: User | None = None, note: str = "", idl
             last_writer = max((row for row in uncut if row[2] is not None), key=lambda row: row[0])[2]
             author = User.objects.filter(pk=last_writer).first()
         head_before = section.head_id
+        # save_revision drops its author's private draft, but the draft is the form's,
+        # not this text: it stays until its writer inserts it or throws it away.
+        kept = Draft.objects.filter(section=section, user=author).first() if author is not None else None
         result = save_revision(
             section=section,
             author=author,
@@ -352,6 +372,8 @@ def cut_revision(*, section_id: int, by: User | None = None, note: str = "", idl
             check_permission=False,
         )
         created = result.revision.pk != head_before
+        if kept is not None and kept.text.strip() != text.strip() and not Draft.objects.filter(pk=kept.pk).exists():
+            kept.save(force_insert=True)
         LiveUpdate.objects.filter(pk__in=[row[0] for row in uncut]).update(in_revision=True)
         if created:
             RevisionWriter.objects.bulk_create(
@@ -467,6 +489,36 @@ def compact(*, section_id: int) -> None:
                 created_at=max(row[4] for row in group),
             )
             LiveUpdate.objects.filter(pk__in=[row[0] for row in group]).delete()
+
+
+# --- A writer's private draft --------------------------------------------------------
+
+
+def draft_for(*, section_id: int, user_id: int) -> tuple[str, str] | None:
+    """The writer's private draft of the form editor, (text, text of the revision it started from), or None."""
+    draft = Draft.objects.filter(section_id=section_id, user_id=user_id).select_related("base").first()
+    if draft is None:
+        return None
+    return draft.text, draft.base.text if draft.base else ""
+
+
+def merge_draft(*, base: str, draft: str, live: str) -> tuple[str, int]:
+    """The live text with a draft's changes in it, and how many places hold both versions.
+
+    The draft's changes since the revision it started from are merged by
+    paragraph. Where the live writers changed the same paragraph meanwhile,
+    both versions stay (the live one first): nothing is taken away from the
+    others, and the writer who inserted the draft tidies up.
+    """
+    result = merge(base, draft, live)
+    if result.clean:
+        return result.text, 0
+    choices = [(Choice.BOTH, "")] * len(result.conflicts)
+    return resolve(base, draft, live, choices), len(result.conflicts)
+
+
+def discard_draft(*, section_id: int, user_id: int) -> None:
+    Draft.objects.filter(section_id=section_id, user_id=user_id).delete()
 
 
 # --- Telling the open editors --------------------------------------------------------

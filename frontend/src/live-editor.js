@@ -181,6 +181,49 @@ function setupLiveEditor (root) {
     Y.applyUpdate(doc, fromBase64(kept.state), 'kept')
   }
 
+  // --- The writer's private draft from the form editor ---------------------------------
+
+  // The form shows the writer's autosaved draft until the live editor takes over;
+  // then the shared text replaces it, so the draft is offered back instead of
+  // vanishing: inserted as an edit of the live text (the server merges it) or
+  // thrown away.
+  const draftBanner = document.querySelector('[data-live-draft]')
+  let draftOffered = false
+
+  function offerDraft () {
+    if (!draftBanner || draftOffered || mode.readonly) return
+    draftOffered = true
+    if (initialValue === ytext.toString()) {
+      // The same text as the shared one: nothing to offer, and nothing is lost.
+      sendControl({ type: 'draft', action: 'discard' })
+      return
+    }
+    draftBanner.hidden = false
+  }
+
+  function draftResult (key) {
+    if (!draftBanner) return
+    const result = draftBanner.querySelector('[data-live-draft-result]')
+    result.textContent = draftBanner.dataset['text' + key] || ''
+    result.hidden = false
+    draftBanner.querySelectorAll('button').forEach(function (button) { button.disabled = false })
+    const done = key !== 'Failed' && key !== 'Toolong'
+    draftBanner.querySelector('[data-live-draft-offer]').hidden = done
+    if (done) draftBanner.classList.replace('alert-info', 'alert-success')
+  }
+
+  function askDraft (action) {
+    if (!draftBanner) return
+    draftBanner.querySelectorAll('button').forEach(function (button) { button.disabled = true })
+    if (!sendControl({ type: 'draft', action: action })) draftResult('Failed')
+  }
+
+  if (draftBanner) {
+    draftBanner.hidden = true
+    draftBanner.querySelector('[data-live-draft-apply]').addEventListener('click', function () { askDraft('apply') })
+    draftBanner.querySelector('[data-live-draft-discard]').addEventListener('click', function () { askDraft('discard') })
+  }
+
   // --- The editor ------------------------------------------------------------------------
 
   function syncTextarea () {
@@ -273,6 +316,7 @@ function setupLiveEditor (root) {
       submitButton.textContent = text(root, 'Commit', submitButton.textContent)
     }
     restoreUnconfirmed()
+    offerDraft()
     renderStatus()
   }
 
@@ -353,6 +397,10 @@ function setupLiveEditor (root) {
       showNote(format(text(root, message.unchanged ? 'Unchanged' : 'Committed', '#{number}'), message))
       if (noteInput && !message.unchanged) noteInput.value = ''
       forgetFormCopy(commitText)
+    } else if (message.type === 'draft') {
+      const keys = { applied: message.both ? 'AppliedBoth' : 'Applied', discarded: 'Discarded', gone: 'Gone', 'too-long': 'Toolong' }
+      // Thrown away quietly (the same text as the shared one): nothing to say.
+      if (draftBanner && !draftBanner.hidden) draftResult(keys[message.result] || 'Failed')
     } else if (message.type === 'commit-failed') {
       committing = false
       if (submitButton) submitButton.disabled = false

@@ -90,10 +90,13 @@ def test_overlapping_edit_shows_a_conflict_and_the_writer_resolves_it(browser, l
         mine = FOUR.replace("Tweede alinea.", "Tweede alinea volgens B.")
         save(page_b, mine)
         expect(page_b.locator("#conflict-heading")).to_be_visible()
-        expect(page_b.locator("#id_text")).to_have_value(mine)
+        expect(page_b.locator("#id_edited_0")).to_have_value("Tweede alinea volgens B.")
 
+        # Saving from the conflict screen needs a choice: here, by hand.
         resolved = FOUR.replace("Tweede alinea.", "Tweede alinea volgens A en B.")
-        save(page_b, resolved)
+        page_b.get_by_role("radio", name="Met de hand bewerken").check()
+        page_b.locator("#id_edited_0").fill("Tweede alinea volgens A en B.")
+        page_b.locator("#conflict-form button[type=submit]").click()
         expect(page_b).to_have_url(f"{live_server.url}/einddocument/{section.pk}/")
     finally:
         context_a.close()

@@ -1,11 +1,7 @@
 """Writing a section together live, in real browsers against a real ASGI server (daphne)."""
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,8 +12,9 @@ from playwright.sync_api import expect
 from denktank.models import Role
 from documents import services
 from documents.live import services as live
-from documents.models import Revision, RevisionWriter, Section
+from documents.models import Draft, Revision, RevisionWriter, Section
 
+from ..asgi_server import AsgiServer
 from ..factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -25,105 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 FOUR = "Eerste alinea.\n\nTweede alinea.\n\nDerde alinea.\n\nVierde alinea."
 # The issue asks for 30 seconds offline; LIVE_OFFLINE_SECONDS shortens it while working on the editor.
 OFFLINE_SECONDS = float(os.environ.get("LIVE_OFFLINE_SECONDS", "30"))
-
-# Started with ``python -c``: the project's HTTP application and the report's WebSocket
-# routes, served by daphne on the test database.
-SERVER = """
-import os, sys
-import django
-django.setup()
-from django.conf import settings
-if os.environ.get("LIVE_REDIS_URL"):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["LIVE_REDIS_URL"]]},
-        }
-    }
-else:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-from channels.routing import ProtocolTypeRouter
-from django.core.asgi import get_asgi_application
-from daphne.server import Server
-from daphne.endpoints import build_endpoint_description_strings
-from documents.routing import websocket_application
-application = ProtocolTypeRouter({"http": get_asgi_application(), "websocket": websocket_application()})
-Server(
-    application=application,
-    endpoints=build_endpoint_description_strings(host="127.0.0.1", port=int(sys.argv[1])),
-    signal_handlers=True,
-).run()
-"""
-
-
-class AsgiServer:
-    def __init__(self, tmp_path, redis_url=""):
-        self.redis_url = redis_url
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "daphne.log"
-        self.process = None
-
-    def start(self):
-        db = connection.settings_dict
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "denktank.settings_test",
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        }
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        env["LIVE_REDIS_URL"] = self.redis_url
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", SERVER, str(self.port)],
-                cwd=django_settings.BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"daphne stopped:\n{self.log.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f"{self.url}/", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError(f"daphne did not answer:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self):
-        """A crash: no chance to finish anything."""
-        self.process.kill()
-        self.process.wait()
-        self.process = None
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def asgi_server(transactional_db, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the ASGI server process shares the test database only on PostgreSQL")
-    server = AsgiServer(tmp_path)
-    server.start()
-    yield server
-    # Stopped before the database is flushed: its connections would block that.
-    server.stop()
 
 
 @pytest.fixture
@@ -416,3 +314,59 @@ def test_text_offered_back_by_the_form_editor_becomes_a_live_edit(browser, asgi_
     finally:
         context.close()
     assert live.live_text(section_id=section.pk) == kept
+
+
+def test_a_private_draft_is_offered_back_and_inserted_as_an_edit(browser, asgi_server, shared_section):
+    """An autosaved draft from the form editor does not vanish when the live editor takes over."""
+    section, writers = shared_section
+    first = section.head
+    drafted = FOUR.replace("Derde alinea.", "Derde alinea, uit mijn concept.")
+    Draft.objects.create(section=section, user=writers[0], text=drafted, base=first)
+    meanwhile = FOUR.replace("Eerste alinea.", "Eerste, door B.")
+    services.save_revision(section=section, author=writers[1], text=meanwhile, base_id=first.pk)
+    context, page = logged_in(browser, asgi_server, writers[0])
+    expected = "Eerste, door B.\n\nTweede alinea.\n\nDerde alinea, uit mijn concept.\n\nVierde alinea."
+    try:
+        open_live(page, asgi_server, section)
+        banner = page.locator("[data-live-draft]")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("Je hebt een eerder concept van")
+        expect(page.locator("#id_text")).to_have_value(meanwhile)  # the shared text, the draft offered beside it
+
+        banner.get_by_role("button", name="Invoegen als bewerking").click()
+        expect(page.locator("#id_text")).to_have_value(expected)
+        expect(banner.locator("[data-live-draft-result]")).to_have_text("Je concept staat nu in de gedeelde tekst.")
+        expect(banner.locator("[data-live-draft-offer]")).to_be_hidden()
+        expect(page.locator("[data-live-status]")).to_have_attribute("data-state", "saved")
+        assert page.errors == []
+    finally:
+        context.close()
+    assert live.live_text(section_id=section.pk) == expected
+    assert not Draft.objects.exists()
+
+
+def test_a_private_draft_can_be_thrown_away_and_an_identical_one_goes_quietly(browser, asgi_server, shared_section):
+    section, writers = shared_section
+    Draft.objects.create(section=section, user=writers[0], text=FOUR + " Weg ermee.", base=section.head)
+    Draft.objects.create(section=section, user=writers[1], text=FOUR, base=section.head)
+    context_a, page_a = logged_in(browser, asgi_server, writers[0])
+    context_b, page_b = logged_in(browser, asgi_server, writers[1])
+    try:
+        open_live(page_a, asgi_server, section)
+        page_a.locator("[data-live-draft]").get_by_role("button", name="Weggooien").click()
+        expect(page_a.locator("[data-live-draft-result]")).to_have_text("Je concept is weggegooid.")
+        expect(page_a.locator("#id_text")).to_have_value(FOUR)
+
+        open_live(page_b, asgi_server, section)
+        expect(page_b.locator("[data-live-status]")).to_have_attribute("data-state", "saved")
+        for _ in range(50):
+            if not Draft.objects.filter(user=writers[1]).exists():
+                break
+            page_b.wait_for_timeout(100)
+        expect(page_b.locator("[data-live-draft]")).to_be_hidden()
+        assert page_a.errors == [] and page_b.errors == []
+    finally:
+        context_a.close()
+        context_b.close()
+    assert not Draft.objects.exists()
+    assert live.live_text(section_id=section.pk) == FOUR

@@ -720,3 +720,166 @@ def test_protocol_round_trip():
     assert json.loads(protocol.control_message(a=1)[2:]) == {"a": 1}
     with pytest.raises(protocol.ProtocolError):
         protocol.parse(b"\x00\x01\x09ab")
+
+
+# --- Proposals and private drafts arrive as edits --------------------------------------------
+
+
+def test_an_accepted_proposal_arrives_in_an_open_room(section, writers, member_user):
+    from documents.models import Amendment
+
+    proposed = FOUR.replace("Tweede alinea.", "Tweede alinea, voorgesteld.")
+    amendment = document_services.propose_amendment(
+        section=section, proposer=member_user, text=proposed, reason="Beter"
+    )
+
+    async def scenario():
+        writer = Writer(section.pk, writers[1])
+        assert await writer.connect()
+        await writer.sync()
+        await writer.edit(len(FOUR), " Live erbij.")  # another paragraph, not in a revision yet
+        await writer.wait_saved(2)
+
+        def accept_on_the_page():
+            client = Client()
+            client.force_login(writers[0])
+            url = f"/einddocument/{section.pk}/voorstel/{amendment.pk}/besluit/"
+            response = client.post(url, {"decision": "accept"})
+            assert response.status_code == 302
+
+        from channels.db import database_sync_to_async
+
+        await database_sync_to_async(accept_on_the_page)()
+        while "voorgesteld" not in str(writer.text):
+            assert await writer.next() is not None
+        await writer.close()
+        return str(writer.text)
+
+    expected = proposed + " Live erbij."
+    assert run(scenario) == expected
+    assert live.live_text(section_id=section.pk) == expected
+    head = Section.objects.get(pk=section.pk).head
+    assert (head.number, head.text, head.author, head.credited_to) == (3, expected, writers[0], member_user)
+    assert Amendment.objects.get(pk=amendment.pk).status == "accepted"
+
+
+def make_draft(section, user, text, base):
+    from documents.models import Draft
+
+    return Draft.objects.create(section=section, user=user, text=text, base=base)
+
+
+def draft_scenario(section, writers, action):
+    """Writer A asks to insert or throw away their draft while B is on the page; both texts and A's answer."""
+
+    async def scenario():
+        first, second = Writer(section.pk, writers[0]), Writer(section.pk, writers[1])
+        for writer in (first, second):
+            assert await writer.connect()
+            await writer.sync()
+        await first.drain()
+        await second.drain()
+        await first.control(type="draft", action=action)
+        while not any(c["type"] == "draft" for c in first.controls):
+            assert await first.next() is not None
+        await first.drain()
+        await second.drain()
+        await first.close()
+        await second.close()
+        return str(first.text), str(second.text), next(c for c in first.controls if c["type"] == "draft")
+
+    return run(scenario)
+
+
+def test_a_private_draft_is_inserted_as_an_edit_of_the_live_text(section, writers):
+    from documents.models import Draft
+
+    first = section.head
+    make_draft(section, writers[0], FOUR.replace("Derde alinea.", "Derde alinea, uit mijn concept."), first)
+    # Meanwhile B changed another paragraph.
+    document_services.save_revision(
+        section=section, author=writers[1], text=FOUR.replace("Eerste alinea.", "Eerste, door B."), base_id=first.pk
+    )
+
+    text_a, text_b, answer = draft_scenario(section, writers, "apply")
+
+    expected = "Eerste, door B.\n\nTweede alinea.\n\nDerde alinea, uit mijn concept.\n\nVierde alinea."
+    assert (text_a, text_b, answer) == (expected, expected, {"type": "draft", "result": "applied", "both": 0})
+    assert live.live_text(section_id=section.pk) == expected
+    assert not Draft.objects.exists()
+    # The insertion is A's writing: the next revision credits A.
+    cut = live.cut_revision(section_id=section.pk)
+    assert cut.writers == [writers[0].pk]
+
+
+def test_a_draft_in_a_paragraph_changed_meanwhile_keeps_both_versions(section, writers):
+    first = section.head
+    make_draft(section, writers[0], FOUR.replace("Tweede alinea.", "Tweede, mijn concept."), first)
+    document_services.save_revision(
+        section=section, author=writers[1], text=FOUR.replace("Tweede alinea.", "Tweede, door B."), base_id=first.pk
+    )
+
+    text_a, text_b, answer = draft_scenario(section, writers, "apply")
+
+    expected = "Eerste alinea.\n\nTweede, door B.\n\nTweede, mijn concept.\n\nDerde alinea.\n\nVierde alinea."
+    assert (text_a, text_b, answer) == (expected, expected, {"type": "draft", "result": "applied", "both": 1})
+
+
+def test_a_draft_thrown_away_leaves_the_live_text_alone(section, writers):
+    from documents.models import Draft
+
+    make_draft(section, writers[0], FOUR + " Niet meer nodig.", section.head)
+
+    text_a, text_b, answer = draft_scenario(section, writers, "discard")
+
+    assert (text_a, text_b, answer) == (FOUR, FOUR, {"type": "draft", "result": "discarded"})
+    assert not Draft.objects.exists()
+    assert live.live_text(section_id=section.pk) == FOUR
+
+
+def test_a_draft_used_elsewhere_is_reported_gone(section, writers):
+    text_a, _text_b, answer = draft_scenario(section, writers, "apply")
+
+    assert (text_a, answer) == (FOUR, {"type": "draft", "result": "gone", "both": 0})
+
+
+def test_a_reader_cannot_insert_a_draft(section):
+    from documents.models import Draft
+
+    other = UserFactory(name="Oud Eigenaar", roles=[Role.DEELNEMER])
+    make_draft(section, other, FOUR + " Van vroeger.", section.head)
+
+    async def scenario():
+        reader = Writer(section.pk, other)
+        assert await reader.connect()
+        await reader.sync()
+        await reader.control(type="draft", action="apply")
+        while not any(c["type"] == "draft" for c in reader.controls):
+            assert await reader.next() is not None
+        await reader.close()
+        return next(c for c in reader.controls if c["type"] == "draft")
+
+    assert run(scenario) == {"type": "draft", "result": "failed"}
+    assert live.live_text(section_id=section.pk) == FOUR
+    assert Draft.objects.filter(user=other).count() == 1
+
+
+def test_save_version_keeps_the_writers_private_draft(section, writers):
+    from documents.models import Draft
+
+    make_draft(section, writers[0], FOUR + " Nog beslissen.", section.head)
+
+    async def scenario():
+        writer = Writer(section.pk, writers[0])
+        assert await writer.connect()
+        await writer.sync()
+        await writer.edit(0, "Live. ")
+        await writer.wait_saved(2)
+        await writer.control(type="commit", note="")
+        while not any(c["type"] == "committed" for c in writer.controls):
+            assert await writer.next() is not None
+        await writer.close()
+
+    run(scenario)
+    assert Section.objects.get(pk=section.pk).head.text == "Live. " + FOUR
+    assert Draft.objects.get(user=writers[0]).text == FOUR + " Nog beslissen."

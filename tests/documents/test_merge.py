@@ -46,13 +46,16 @@ def test_overlapping_changes_are_a_conflict_and_nothing_is_guessed():
     ]
 
 
-def test_neighbouring_changes_are_shown_as_a_conflict():
+def test_neighbouring_changes_merge():
     ours = BASE.replace("Tweede alinea.", "Tweede, anders.")
     theirs = BASE.replace("Derde alinea.", "Derde, anders.")
 
     result = merge(BASE, ours, theirs)
 
-    assert len(result.conflicts) == 1
+    assert (result.clean, result.text) == (
+        True,
+        BASE.replace("Tweede alinea.", "Tweede, anders.").replace("Derde alinea.", "Derde, anders."),
+    )
 
 
 def test_delete_on_one_side_and_edit_elsewhere_merge():

@@ -140,3 +140,19 @@ def test_counts_use_singular_and_plural(client_for, writers, board_user):
 
     assert "1 woord," in page
     assert f"{Section.objects.count()} onderdelen" in page
+
+
+def test_saving_section_settings_keeps_a_deactivated_owner(client_for, section, writers, board_user):
+    writers[1].is_active = False
+    writers[1].save()
+    client = client_for(board_user)
+
+    page = client.get(reverse("documents:section", args=[section.pk]))
+    offered = set(page.context["settings_form"].fields["owners"].queryset)
+    client.post(
+        reverse("documents:settings", args=[section.pk]),
+        {"title": section.title, "owners": [w.pk for w in writers]},
+    )
+
+    assert writers[1] in offered
+    assert set(section.owners.all()) == set(writers)

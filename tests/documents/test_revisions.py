@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from documents import selectors, services
+from documents import services
 from documents.exceptions import EditConflict, NotAllowedToEdit, OnlyBoardFinalises, ReasonRequired
 from documents.models import Amendment, Draft, Revision, Section
 
@@ -64,7 +64,12 @@ def test_conflict_screen_keeps_the_writers_text(client_for, section, writers):
     response = client_for(writers[1]).post(reverse("documents:edit", args=[section.pk]), {"text": mine, "base": base})
 
     assert response.status_code == 409
-    assert response.context["form"].initial == {"text": mine, "base": Section.objects.get(pk=section.pk).head_id}
+    assert response.context["conflict_form"].initial == {
+        "text": mine,
+        "base": base,
+        "theirs": Section.objects.get(pk=section.pk).head_id,
+        "note": "",
+    }
     assert "Jouw tweede alinea." in response.content.decode()
 
 
@@ -76,16 +81,6 @@ def test_restore_creates_a_new_revision(section, writers):
 
     assert (result.revision.number, result.revision.text, result.revision.restored_from) == (3, FOUR, first)
     assert Revision.objects.filter(section=section).count() == 3
-
-
-def test_word_diff_between_revisions():
-    assert selectors.word_diff("De snelle bruine vos", "De trage bruine vos springt") == [
-        ("equal", "De"),
-        ("delete", "snelle"),
-        ("insert", "trage"),
-        ("equal", "bruine vos"),
-        ("insert", "springt"),
-    ]
 
 
 def test_only_owners_and_the_board_edit(section, member_user, board_user, client_for):

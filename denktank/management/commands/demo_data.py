@@ -26,6 +26,8 @@ class Command(BaseCommand):
             for app in DEMO_APPS:
                 if find_spec(f"{app}.demo"):
                     import_module(f"{app}.demo").load(self.stdout)
+            # The platform's demo data that reports on the apps' (a Kamerlid update) comes last.
+            import_module("denktank.demo").load_after_apps(self.stdout)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
             extra = f"  (two-factor: python manage.py demo_totp {account.email})" if account.two_factor else ""

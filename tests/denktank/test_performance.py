@@ -1,0 +1,151 @@
+"""The floor of every request: a logged-in page reads the user and their roles once, and nothing else."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import path, reverse
+from django.utils import timezone
+
+from denktank import audit, middleware, rules
+from denktank.demo import DEMO_TOTP_SECRET
+from denktank.models import Invitation, Role
+from denktank.urls import urlpatterns as site_urlpatterns
+
+from ..factories import UserFactory
+
+
+def bare(request):
+    return HttpResponse("ok")
+
+
+# The site plus the barest pages there are: what every request costs before the page's own work.
+urlpatterns = [
+    path("kaal/", bare, name="bare"),
+    path("kaal/anoniem/", login_not_required(bare), name="bare_anonymous"),
+    *site_urlpatterns,
+]
+
+
+def tables(queries) -> list[str]:
+    """The table each query reads or writes first, in order."""
+    found = (re.search(r'(?:FROM|INTO|UPDATE) "?(\w+)', query["sql"]) for query in queries.captured_queries)
+    return [match.group(1) if match else "" for match in found]
+
+
+@pytest.mark.urls(__name__)
+def test_an_anonymous_request_reads_nothing(client, db):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/kaal/anoniem/").content == b"ok"
+
+    assert len(queries) == 0
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("fixture", ["member_user", "mp_user", "recruiter_user", "board_user"])
+def test_a_logged_in_request_reads_the_user_and_the_roles_once(client_for, request, fixture):
+    client = client_for(request.getfixturevalue(fixture))
+    client.get("/kaal/")  # a privileged session stores its activity time once
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/kaal/").content == b"ok"
+
+    # The two-factor check of Bestuur and Werving was answered at login and kept in the session.
+    assert tables(queries) == ["denktank_user", "auth_group"]
+
+
+@pytest.mark.urls(__name__)
+def test_two_factor_is_looked_up_once_per_session_once_it_is_set_up(client_for, db):
+    recruiter = UserFactory(roles=[Role.WERVING])
+    client = client_for(recruiter)
+    assert client.get("/kaal/").url == reverse("mfa_activate_totp")
+
+    TOTP.activate(recruiter, DEMO_TOTP_SECRET)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get("/kaal/").status_code == 200
+    with CaptureQueriesContext(connection) as later:
+        assert client.get("/kaal/").status_code == 200
+
+    assert "mfa_authenticator" in tables(first)
+    assert "mfa_authenticator" not in tables(later)
+    assert client.session[middleware.TWO_FACTOR_SEEN_KEY] == recruiter.pk
+
+
+@pytest.mark.urls(__name__)
+def test_a_new_login_looks_at_two_factor_again(client_for, board_user):
+    client = client_for(board_user)
+    assert client.get("/kaal/").status_code == 200
+
+    Authenticator.objects.filter(user=board_user).delete()
+    client.force_login(board_user)
+
+    assert client.get("/kaal/").url == reverse("mfa_activate_totp")
+
+
+@pytest.mark.parametrize("fixture", ["member_user", "mp_user", "recruiter_user", "board_user"])
+def test_the_dashboard_reads_the_roles_once(client_for, request, fixture):
+    client = client_for(request.getfixturevalue(fixture))
+    client.get(reverse("home"))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+
+    # The roles of the user (other queries may join the same table, e.g. to count people per role).
+    own_roles = re.compile(r'"denktank_user_groups"\."user_id" = (%s|\d+)')
+    reading_roles = [query for query in queries.captured_queries if own_roles.search(query["sql"])]
+    assert len(reading_roles) == 1
+
+
+def test_roles_follow_a_change_on_the_same_user(member_user):
+    assert (rules.is_member(member_user), rules.is_board(member_user)) == (True, False)
+
+    member_user.groups.clear()
+    member_user.__dict__.pop("roles", None)  # what the role services do after a change
+
+    assert rules.is_member(member_user) is False
+    assert rules.has_any_role(member_user) is False
+
+
+def flat(client, url, make, count):
+    """The queries of the page with one item and with three: they must be the same."""
+    client.get(url)  # the session's first write is not the page's cost
+    counts = []
+    for total in (1, 3):
+        while count() < total:
+            make()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_the_audit_log_queries_do_not_grow(client_for, board_user):
+    from denktank.models import AuditEntry
+
+    counts = flat(
+        client_for(board_user),
+        reverse("audit_log"),
+        lambda: audit.record(action="invitation.sent", actor=board_user, target=UserFactory()),
+        AuditEntry.objects.count,
+    )
+    assert counts[0] == counts[1]
+
+
+def test_the_invitations_queries_do_not_grow(client_for, board_user):
+    def make():
+        Invitation.objects.create(
+            user=UserFactory(),
+            role=Role.DEELNEMER,
+            token_hash=f"{Invitation.objects.count():064d}",
+            invited_by=board_user,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+
+    counts = flat(client_for(board_user), reverse("invite"), make, Invitation.objects.count)
+    assert counts[0] == counts[1]
