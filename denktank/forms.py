@@ -293,3 +293,36 @@ class KamerlidUpdatePreviewForm(forms.Form):
             "until": datetime.fromisoformat(data["until"]),
             "token": uuid.UUID(data["token"]),
         }
+
+
+# --- Ids from forms and query strings --------------------------------------------
+
+BIGINT_MAX = 2**63 - 1
+
+
+def is_valid_id(value) -> bool:
+    """Whether a submitted value can be a primary key at all (a positive bigint)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return False
+    return 0 < number <= BIGINT_MAX
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers a non-number or an out-of-range id with a form error, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_valid_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """The same for several ids: Django checks them with one ``pk__in`` query, which overflows."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not is_valid_id(pk):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)

@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from denktank.forms import BIGINT_MAX, IdChoiceField, IdMultipleChoiceField
 from denktank.models import Role, User
 
 from .merge import Choice
@@ -10,19 +11,7 @@ from .models import Recommendation, Section, Source
 # A section of about 15,000 words; longer texts make every view and preview slow.
 SECTION_MAX_CHARS = 100_000
 # The largest primary key the database holds: bigger numbers are bad input, not a query.
-MAX_ID = 2**63 - 1
-
-
-class IdChoiceField(forms.ModelMultipleChoiceField):
-    """Checkboxes of objects: an id that is no number, or too big for the database, is a form error."""
-
-    def _check_values(self, value):
-        for pk in value:
-            if not str(pk).isdigit() or int(pk) > MAX_ID:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
-                )
-        return super()._check_values(value)
+MAX_ID = BIGINT_MAX
 
 
 class EditForm(forms.Form):
@@ -155,13 +144,6 @@ class NewSectionForm(forms.Form):
     )  # fmt: skip
 
 
-class SectionChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values and (not str(value).isdigit() or int(value) > MAX_ID):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
 class RecommendationForm(forms.ModelForm):
     class Meta:
         model = Recommendation
@@ -171,7 +153,11 @@ class RecommendationForm(forms.ModelForm):
             "directions": _("Directions it answers"),
             "section": _("Section"),
         }
-        field_classes = {"questions": IdChoiceField, "directions": IdChoiceField, "section": SectionChoiceField}
+        field_classes = {
+            "questions": IdMultipleChoiceField,
+            "directions": IdMultipleChoiceField,
+            "section": IdChoiceField,
+        }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2}),
             "rationale": forms.Textarea(attrs={"rows": 3}),

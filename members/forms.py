@@ -7,44 +7,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from denktank.forms import IdChoiceField, IdMultipleChoiceField
 from denktank.models import Role, User
 
 from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, Scorecard
 
 MAX_CV_BYTES = 5 * 1024 * 1024
 MINIMUM_AGE = 18
+
+
 # Primary keys are PostgreSQL bigints: a larger number makes the query itself fail.
-BIGINT_MAX = 2**63 - 1
-
-
-def is_valid_id(value) -> bool:
-    """Whether a submitted value can be a primary key at all (a positive bigint)."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return False
-    return 0 < number <= BIGINT_MAX
-
-
-class IdChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField that answers a non-number or an out-of-range id with a form error, not a database error."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and not is_valid_id(value):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """The same for several ids: Django checks them with one ``pk__in`` query, which overflows."""
-
-    def _check_values(self, value):
-        for pk in value:
-            if not is_valid_id(pk):
-                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super()._check_values(value)
-
-
 def claimable_profiles():
     """The eight profiles an applicant chooses; the young-member profile follows from the date of birth."""
     return ExpertiseProfile.objects.filter(is_age_rule=False)

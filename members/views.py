@@ -16,6 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView, UpdateView
 
 from denktank.audit import client_ip
 from denktank.exceptions import DomainError
+from denktank.forms import is_valid_id
 from denktank.mixins import PermissionMixin
 from denktank.models import Role, User
 
@@ -28,7 +29,6 @@ from .forms import (
     ScorecardForm,
     StageForm,
     TalentNoteForm,
-    is_valid_id,
 )
 from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, TalentNote
 
