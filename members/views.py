@@ -3,7 +3,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
@@ -14,9 +13,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView, UpdateView
 
-from denktank.audit import client_ip
 from denktank.exceptions import DomainError
 from denktank.forms import is_valid_id
+from denktank.http import over_rate_limit
 from denktank.mixins import PermissionMixin
 from denktank.models import Role, User
 
@@ -34,14 +33,6 @@ from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate
 
 APPLY_LIMIT = 5  # applications per address per hour: enough for a family, too few for a bot
 APPLY_WINDOW = 60 * 60
-
-
-def _rate_limited(request) -> bool:
-    # Behind the reverse proxy REMOTE_ADDR is the proxy's for everyone: count
-    # per client address, found the way the audit log and allauth find it.
-    key = f"members:apply:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, APPLY_WINDOW)
-    return cache.incr(key) > APPLY_LIMIT
 
 
 class NoStoreMixin:
@@ -68,7 +59,7 @@ class ApplyView(NoStoreMixin, FormView):
     def post(self, request, *args, **kwargs):
         if not services.procedure().applications_open:
             return self.get(request, *args, **kwargs)
-        if _rate_limited(request):
+        if over_rate_limit(request, scope="apply", limit=APPLY_LIMIT, window=APPLY_WINDOW):
             form = self.get_form()
             form.is_valid()
             form.add_error(None, _("Too many applications from this address. Try again in an hour."))

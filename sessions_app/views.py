@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank.exceptions import DomainError
+from denktank.http import over_rate_limit
 from denktank.mixins import PermissionMixin
-from members.views import _rate_limited as application_rate_limited
 
 from . import selectors, services
 from .exceptions import AnswerLinkForSomeoneElse, ReasonRequired
@@ -46,6 +46,11 @@ from .links import (
     read_guest_token,
 )
 from .models import Attachment, CalendarFeed, Guest, Meeting, Reaction, Rsvp
+
+# Registrations per client address per hour for the final presentation: a
+# colleague or two from one office, not a script.
+REGISTER_LIMIT = 10
+REGISTER_WINDOW = 60 * 60
 
 
 class CalendarView(PermissionMixin, TemplateView):
@@ -440,8 +445,7 @@ class RegisterView(FormView):
     def post(self, request, *args, **kwargs):
         if self.presentation is None:
             return self.get(request, *args, **kwargs)
-        # The application form's limit, per client address behind the proxy.
-        if application_rate_limited(request):
+        if over_rate_limit(request, scope="register", limit=REGISTER_LIMIT, window=REGISTER_WINDOW):
             form = self.get_form()
             form.is_valid()
             form.add_error(None, _("Too many registrations from this address. Try again in an hour."))

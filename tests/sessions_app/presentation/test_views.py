@@ -18,6 +18,7 @@ from documents.models import ReportVersion
 from sessions_app import services
 from sessions_app.links import CONFIRM_SALT, make_confirm_token, make_guest_token
 from sessions_app.models import Guest, Reaction
+from sessions_app.views import REGISTER_LIMIT
 
 from .conftest import confirmed, register
 
@@ -219,12 +220,12 @@ def test_the_rate_limit_counts_per_client_behind_the_proxy(client, presentation,
         data = {**VALID, "email": f"g{number}@example.org"}
         return client.post(reverse("sessions_app:register"), data, HTTP_X_FORWARDED_FOR=address)
 
-    statuses = [post(n, "203.0.113.7").status_code for n in range(6)]
-    other = post(9, "198.51.100.2")
+    statuses = [post(n, "203.0.113.7").status_code for n in range(REGISTER_LIMIT + 1)]
+    other = post(99, "198.51.100.2")
 
-    assert statuses == [302] * 5 + [429]
+    assert statuses == [302] * REGISTER_LIMIT + [429]
     assert other.status_code == 302
-    assert Guest.objects.count() == 6
+    assert Guest.objects.count() == REGISTER_LIMIT + 1
 
 
 # --- Guest links ------------------------------------------------------------------------
