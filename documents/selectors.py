@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -15,7 +15,7 @@ from denktank.markdown import render_markdown
 from denktank.models import Role, User
 
 from .citations import CACHE_SECONDS, Numbering, all_sources, describe, sources_version
-from .merge import ParagraphDiff, around_changes, paragraph_word_diff
+from .merge import ParagraphDiff, around_changes, paragraph_word_diff, render_diff
 from .models import (
     Amendment,
     Comment,
@@ -34,6 +34,9 @@ DIFF_FORMAT = 1
 # Unchanged paragraphs shown around each change in the history.
 DIFF_CONTEXT = 1
 REVISIONS_PER_PAGE = 50
+# The section page shows its comments and its decided proposals a page at a time.
+COMMENTS_PER_PAGE = 20
+DECIDED_PER_PAGE = 10
 
 
 def open_comment_count():
@@ -316,6 +319,62 @@ def render_revision(revision: Revision | None, numbering: Numbering | None = Non
         numbering.unknown.extend(entry["unknown"])
     html: SafeString = mark_safe(entry["html"])  # sanitised by render_markdown when it was rendered
     return html, entry["references"], list(entry["unknown"])
+
+
+@dataclass
+class Discussion:
+    """The comments and decided proposals the section page shows: one page of each, and the counts."""
+
+    comments: Page  # the open comments, newest first, or the resolved ones, last resolved first
+    resolved: bool  # whether ``comments`` holds the resolved comments
+    open_comments: int
+    resolved_comments: int
+    decided: Page  # accepted and rejected proposals, last decided first, without their texts
+
+
+def discussion(section: Section, *, resolved: bool = False, comment_page=None, decided_page=None) -> Discussion:
+    """A page of the section's comments and one of its decided proposals, never all of them.
+
+    A section that has been discussed for months holds hundreds of comments
+    and tens of proposals of the full text's length; the open comments come
+    first, newest on top, the resolved ones a click away, and a decided proposal's text is
+    not loaded (its change is on its own page).
+    """
+    counts = section.comments.aggregate(
+        open=Count("pk", filter=Q(resolved_at=None)), resolved=Count("pk", filter=Q(resolved_at__isnull=False))
+    )
+    comments = section.comments.filter(resolved_at__isnull=not resolved).select_related("author", "resolved_by")
+    comments = comments.order_by("-resolved_at", "-pk") if resolved else comments.order_by("-created_at", "-pk")
+    decided = (
+        section.amendments.exclude(status=Amendment.Status.OPEN)
+        .select_related("proposer", "decided_by", "revision")
+        .defer("text", "revision__text")
+        .order_by("-decided_at", "-pk")
+    )
+    return Discussion(
+        comments=_page(comments, COMMENTS_PER_PAGE, comment_page, counts["resolved" if resolved else "open"]),
+        resolved=resolved,
+        open_comments=counts["open"],
+        resolved_comments=counts["resolved"],
+        decided=Paginator(decided, DECIDED_PER_PAGE).get_page(decided_page),
+    )
+
+
+def _page(queryset, per_page: int, number, count: int) -> Page:
+    """``Paginator.get_page`` with the count already known (saves counting the rows again)."""
+    paginator = Paginator(queryset, per_page)
+    paginator.count = count  # a cached property: setting it skips its query
+    return paginator.get_page(number)
+
+
+def proposal_change(amendment: Amendment, numbering: Numbering | None = None) -> SafeString:
+    """What a proposal changed in the text it was made on, rendered with citations: its own page."""
+    base = Revision.objects.filter(pk=amendment.base_id).values_list("text", flat=True).first() or ""
+    own = numbering or Numbering.for_all_sources()
+    return render_diff(
+        around_changes(paragraph_word_diff(base, amendment.text), DIFF_CONTEXT),
+        lambda text: render_markdown_cited(text, own),
+    )
 
 
 def visible_recommendations(user: User | None):

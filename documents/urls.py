@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/reactie/", views.CommentView.as_view(), name="comment"),
     path("<int:pk>/reactie/<int:comment_pk>/afgehandeld/", views.ResolveCommentView.as_view(), name="resolve_comment"),
     path("<int:pk>/voorstel/", views.AmendmentView.as_view(), name="amendment"),
+    path("<int:pk>/voorstel/<int:amendment_pk>/", views.AmendmentDetailView.as_view(), name="amendment_detail"),
     path("<int:pk>/voorstel/<int:amendment_pk>/besluit/", views.DecideAmendmentView.as_view(), name="decide"),
     path("<int:pk>/status/", views.StatusView.as_view(), name="status"),
     path("<int:pk>/instellingen/", views.SectionSettingsView.as_view(), name="settings"),

@@ -72,8 +72,8 @@ class SectionMixin(PermissionMixin):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
-    def back(self):
-        return redirect("documents:section", pk=self.section.pk)
+    def back(self, anchor: str = ""):
+        return redirect(self.section.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 
 class SectionView(SectionMixin, DetailView):
@@ -95,8 +95,14 @@ class SectionView(SectionMixin, DetailView):
             html=html,
             references=references,
             unknown_sources=unknown,
-            comments=section.comments.select_related("author", "resolved_by"),
-            amendments=section.amendments.select_related("proposer", "decided_by"),
+            discussion=selectors.discussion(
+                section,
+                resolved=self.request.GET.get("reacties") == "afgehandeld",
+                comment_page=self.request.GET.get("reactiepagina"),
+                decided_page=self.request.GET.get("voorstelpagina"),
+            )
+            if can_discuss
+            else None,
             proposals=proposal_previews(section, numbering) if can_discuss else [],
             comment_form=CommentForm(),
             status_form=StatusForm(statuses=statuses, initial={"status": section.status}) if statuses else None,
@@ -356,7 +362,9 @@ class CommentView(SectionMixin, View):
         if form.is_valid():
             services.add_comment(section=self.section, author=request.user, text=form.cleaned_data["text"])
             messages.success(request, _("Comment placed."))
-        return self.back()
+        else:
+            messages.error(request, " ".join(form.errors.get("text", [])))
+        return self.back("comments")
 
 
 class ResolveCommentView(SectionMixin, View):
@@ -365,7 +373,7 @@ class ResolveCommentView(SectionMixin, View):
     def post(self, request, pk, comment_pk):
         comment = get_object_or_404(Comment, pk=comment_pk, section=self.section)
         services.resolve_comment(comment=comment, by=request.user)
-        return self.back()
+        return self.back("comments")
 
 
 class AmendmentView(SectionMixin, FormView):
@@ -388,6 +396,25 @@ class AmendmentView(SectionMixin, FormView):
         )
         messages.success(self.request, _("Your proposal is with the owners of this section."))
         return self.back()
+
+
+class AmendmentDetailView(SectionMixin, TemplateView):
+    """One proposal on its own page: what it changed in the text it was made on, and the decision."""
+
+    permission_required = "documents.discuss_section"
+    template_name = "documents/amendment_detail.html"
+
+    def get_context_data(self, **kwargs):
+        amendment = get_object_or_404(
+            Amendment.objects.select_related("proposer", "decided_by", "base", "revision").defer(
+                "base__text", "revision__text"
+            ),
+            pk=self.kwargs["amendment_pk"],
+            section=self.section,
+        )
+        return super().get_context_data(
+            section=self.section, amendment=amendment, change=selectors.proposal_change(amendment), **kwargs
+        )
 
 
 class DecideAmendmentView(SectionMixin, View):

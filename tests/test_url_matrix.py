@@ -176,6 +176,8 @@ GET = {
     "documents:comment": WRITER_POST_ONLY,
     "documents:resolve_comment": WRITER_POST_ONLY,
     "documents:amendment": (LOGIN, 403, 200, 403, 200),  # on the other member's section
+    # A decided or open proposal on its own page: for those who discuss (not the Kamerlid).
+    "documents:amendment_detail": (LOGIN, 403, 200, 403, 200),
     # Deciding a proposal is for the section's owners and the board.
     "documents:decide": (LOGIN, 404, 403, 403, 405),
     "documents:status": WRITER_POST_ONLY,
@@ -314,6 +316,7 @@ KWARGS = {
     "documents:restore": lambda d: {"pk": d.own_section.pk, "number": d.own_revision_number},
     "documents:resolve_comment": lambda d: {"pk": d.own_section.pk, "comment_pk": d.own_comment.pk},
     "documents:amendment": lambda d: {"pk": d.other_section.pk},
+    "documents:amendment_detail": lambda d: {"pk": d.other_section.pk, "amendment_pk": d.other_amendment.pk},
     "documents:decide": lambda d: {"pk": d.other_section.pk, "amendment_pk": d.other_amendment.pk},
 }
 

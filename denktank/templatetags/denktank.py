@@ -30,3 +30,15 @@ def role_labels(user) -> list[str]:
 def requires_two_factor_filter(user) -> bool:
     """Whether the user's role requires two-factor login (they may not switch it off)."""
     return bool(requires_two_factor(user))
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number, param="page", anchor=""):
+    """The current query string with one page number changed, and an optional #anchor.
+
+    ``{% querystring %}`` takes only fixed parameter names; a page showing two
+    paginated lists names each list's page parameter.
+    """
+    params = context.request.GET.copy()
+    params[param] = number
+    return f"?{params.urlencode()}" + (f"#{anchor}" if anchor else "")

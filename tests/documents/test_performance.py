@@ -358,3 +358,106 @@ def test_the_section_page_queries_do_not_grow_with_comments(client_for, section,
         Comment.objects.count,
     )
     assert counts[0] == counts[1]
+
+
+# --- The section page's discussion: a page at a time -------------------------------------
+
+
+def test_the_section_page_shows_open_comments_a_page_at_a_time_newest_first(client_for, section, writers):
+    for number in range(25):
+        Comment.objects.create(section=section, author=writers[1], text=f"Open vraag {number}")
+    for number in range(3):
+        services.resolve_comment(
+            comment=Comment.objects.create(section=section, author=writers[1], text=f"Opgelost {number}"),
+            by=writers[0],
+        )
+    client = client_for(writers[0])
+    url = reverse("documents:section", args=[section.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"reactiepagina": 2})
+    resolved = client.get(url, {"reacties": "afgehandeld"})
+
+    texts = lambda response: [comment.text for comment in response.context["discussion"].comments]  # noqa: E731
+    assert texts(first) == [f"Open vraag {number}" for number in range(24, 4, -1)]
+    assert texts(second) == [f"Open vraag {number}" for number in range(4, -1, -1)]
+    assert texts(resolved) == ["Opgelost 2", "Opgelost 1", "Opgelost 0"]
+    page = first.content.decode()
+    assert "Open (25)" in page and "Afgehandeld (3)" in page
+    assert "Opgelost 0" not in page
+    assert "?reactiepagina=2#comments" in page
+    # The other list's page number stays in the link.
+    assert "?voorstelpagina=1&amp;reactiepagina=2#comments" in client.get(url, {"voorstelpagina": 1}).content.decode()
+
+
+def test_decided_proposals_are_listed_without_their_text_and_shown_on_their_own_page(client_for, section, writers):
+    proposer = UserFactory(name="Voorsteller", roles=["Deelnemer"])
+    decided = []
+    for number in range(12):
+        amendment = services.propose_amendment(
+            section=section,
+            proposer=proposer,
+            text=FOUR.replace("Derde alinea.", f"Derde alinea met woord{number}."),
+            reason=f"Reden {number}",
+        )
+        services.reject_amendment(amendment=amendment, by=writers[0], reason="Liever niet")
+        decided.append(amendment)
+    client = client_for(writers[0])
+    url = reverse("documents:section", args=[section.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"voorstelpagina": 2})
+    detail = client.get(reverse("documents:amendment_detail", args=[section.pk, decided[0].pk]))
+
+    listed = lambda response: [a.reason for a in response.context["discussion"].decided]  # noqa: E731
+    assert listed(first) == [f"Reden {number}" for number in range(11, 1, -1)]
+    assert listed(second) == ["Reden 1", "Reden 0"]
+    assert "woord11" not in first.content.decode()
+    assert "12 besloten voorstellen" in first.content.decode()
+    change = detail.context["change"]
+    assert "<ins>met woord0</ins>" in change
+    assert "Liever niet" in detail.content.decode()
+
+
+def test_an_accepted_proposal_links_to_its_revision_in_the_history(client_for, section, writers):
+    proposer = UserFactory(roles=["Deelnemer"])
+    amendment = services.propose_amendment(
+        section=section, proposer=proposer, text=FOUR.replace("Vierde", "Laatste"), reason="Korter"
+    )
+    services.accept_amendment(amendment=amendment, by=writers[0])
+    amendment.refresh_from_db()
+
+    page = client_for(writers[0]).get(reverse("documents:section", args=[section.pk])).content.decode()
+
+    history = reverse("documents:history", args=[section.pk])
+    assert f'href="{history}?naar={amendment.revision.number}"' in page
+
+
+def test_the_section_page_reads_no_proposal_texts_and_its_queries_do_not_grow(client_for, section, writers):
+    proposer = UserFactory(roles=["Deelnemer"])
+
+    def make():
+        amendment = Amendment.objects.create(
+            section=section, proposer=proposer, base=section.head, text="Anders", reason="Beter"
+        )
+        services.reject_amendment(amendment=amendment, by=writers[0], reason="Nee")
+        Comment.objects.create(section=section, author=proposer, text="Vraag", resolved_at=amendment.decided_at)
+
+    client = client_for(writers[0])
+    url = reverse("documents:section", args=[section.pk])
+    counts = flat(client, url, make, Amendment.objects.count)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+
+    assert counts[0] == counts[1]
+    # Only the open proposals' texts are read: the page shows what accepting them would change.
+    texts_read = [query for query in sql(queries) if '"documents_amendment"."text"' in query]
+    assert len(texts_read) == 1 and """"documents_amendment"."status" = 'open'""" in texts_read[0]
+
+
+def test_an_empty_comment_is_refused_with_a_message(client_for, section, writers):
+    response = client_for(writers[0]).post(reverse("documents:comment", args=[section.pk]), {"text": " "}, follow=True)
+
+    assert Comment.objects.count() == 0
+    assert [str(message) for message in response.context["messages"]] == ["Dit veld is verplicht."]
+    assert response.redirect_chain[-1][0] == reverse("documents:section", args=[section.pk]) + "#comments"
