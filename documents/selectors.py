@@ -1,6 +1,8 @@
 """Reads for the report pages: the section tree, progress and diffs."""
 
+import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +17,7 @@ from denktank.markdown import render_markdown
 from denktank.models import Role, User
 
 from .citations import CACHE_SECONDS, Numbering, all_sources, describe, sources_version
-from .merge import ParagraphDiff, around_changes, paragraph_word_diff, render_diff
+from .merge import ParagraphDiff, around_changes, merge, paragraph_word_diff, render_diff
 from .models import (
     Amendment,
     Comment,
@@ -375,6 +377,77 @@ def proposal_change(amendment: Amendment, numbering: Numbering | None = None) ->
         around_changes(paragraph_word_diff(base, amendment.text), DIFF_CONTEXT),
         lambda text: render_markdown_cited(text, own),
     )
+
+
+# Part of the cache key of a proposal's preview: raise it when the preview's form changes.
+PROPOSAL_FORMAT = 1
+
+
+@dataclass
+class ProposalPreview:
+    amendment: Amendment
+    html: SafeString  # the change to the current text, rendered, with <ins> and <del>
+    clean: bool  # accepting it merges without touching what changed since in the same place
+    unchanged: bool  # accepting it changes nothing
+    new_references: list  # (number, description) of sources the section does not cite yet
+    unknown: list  # citation keys that are in no source
+
+
+def proposal_previews(section: Section, numbering: Numbering, current_text: Callable[[], str]) -> list[ProposalPreview]:
+    """Each open proposal as its change to the current text: what accepting it would do.
+
+    Accepting merges the proposal (made on its base revision) into the
+    current text (``current_text()``, the live text included); that merge is
+    what is shown. Where the section changed in the same place since, it
+    cannot merge: then the proposal's own text is compared with the current
+    text. Citations continue the page's ``numbering``.
+
+    A preview is computed once per proposal, current text, sources and
+    numbering, then read from the cache; the proposals' texts are only read
+    for the previews that are not there yet.
+    """
+    amendments = list(
+        section.amendments.filter(status=Amendment.Status.OPEN)
+        .select_related("proposer")
+        .defer("text")
+        .order_by("created_at")
+    )
+    if not amendments:
+        return []
+    current = current_text()
+    page = hashlib.sha256(f"{current}\0{sources_version()}\0{sorted(numbering.numbers.items())}".encode()).hexdigest()
+    keys = {
+        amendment.pk: f"documents:proposal:{PROPOSAL_FORMAT}:{amendment.pk}.{amendment.created_at.timestamp()}:{page}"
+        for amendment in amendments
+    }
+    entries = cache.get_many(keys.values())
+    missing = [pk for pk, key in keys.items() if key not in entries]
+    if missing:
+        texts = Amendment.objects.filter(pk__in=missing).values_list("pk", "text", "base__text")
+        computed = {keys[pk]: _proposal_preview(text, base or "", current, numbering) for pk, text, base in texts}
+        cache.set_many(computed, CACHE_SECONDS)
+        entries.update(computed)
+    return [
+        ProposalPreview(amendment=amendment, **{**entry, "html": mark_safe(entry["html"])})  # sanitised when rendered
+        for amendment in amendments
+        if (entry := entries.get(keys[amendment.pk])) is not None
+    ]
+
+
+def _proposal_preview(text: str, base: str, current: str, numbering: Numbering) -> dict:
+    result = merge(base, text, current)
+    diff = paragraph_word_diff(current, result.text if result.clean else text)
+    own = Numbering(sources=numbering.sources, numbers=dict(numbering.numbers))
+    html = render_diff(around_changes(diff), lambda part: render_markdown_cited(part, own))
+    return {
+        "html": str(html),
+        "clean": result.clean,
+        "unchanged": all(paragraph.kind == "equal" for paragraph in diff),
+        "new_references": [
+            (number, describe(source)) for number, source in own.references if number > len(numbering.numbers)
+        ],
+        "unknown": own.unknown,
+    }
 
 
 def visible_recommendations(user: User | None):

@@ -1,5 +1,3 @@
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,7 +11,7 @@ from denktank.exceptions import DomainError
 from denktank.mixins import PermissionMixin
 
 from . import merge, selectors, services
-from .citations import Numbering, describe
+from .citations import Numbering
 from .exceptions import EditConflict, ReportFrozen
 from .forms import (
     SECTION_MAX_CHARS,
@@ -103,7 +101,9 @@ class SectionView(SectionMixin, DetailView):
             )
             if can_discuss
             else None,
-            proposals=proposal_previews(section, numbering) if can_discuss else [],
+            proposals=selectors.proposal_previews(section, numbering, lambda: live.current_text(section=section))
+            if can_discuss
+            else [],
             comment_form=CommentForm(),
             status_form=StatusForm(statuses=statuses, initial={"status": section.status}) if statuses else None,
             settings_form=SectionSettingsForm(
@@ -118,56 +118,6 @@ class SectionView(SectionMixin, DetailView):
             draft=Draft.objects.filter(section=section, user=user).first(),
             **kwargs,
         )
-
-
-@dataclass
-class ProposalPreview:
-    amendment: Amendment
-    html: str  # the change to the current text, rendered, with <ins> and <del>
-    clean: bool  # accepting it merges without touching what changed since in the same place
-    unchanged: bool  # accepting it changes nothing
-    new_references: list  # (number, description) of sources the section does not cite yet
-    unknown: list  # citation keys that are in no source
-
-
-def proposal_previews(section: Section, numbering: Numbering) -> list[ProposalPreview]:
-    """Each open proposal as its change to the current text: what accepting it would do.
-
-    Accepting merges the proposal (made on its base revision) into the
-    current text, the live text included; that merge is what is shown.
-    Where the section changed in the same place since, it cannot merge:
-    then the proposal's own text is compared with the current text.
-    Citations keep the section page's numbers.
-    """
-    amendments = list(
-        section.amendments.filter(status=Amendment.Status.OPEN)
-        .select_related("proposer", "base")
-        .order_by("created_at")
-    )
-    if not amendments:
-        return []
-    current = live.current_text(section=section)
-    previews = []
-    for amendment in amendments:
-        result = merge.merge(amendment.base.text if amendment.base else "", amendment.text, current)
-        diff = merge.paragraph_word_diff(current, result.text if result.clean else amendment.text)
-        own = Numbering(sources=numbering.sources, numbers=dict(numbering.numbers))
-        html = merge.render_diff(
-            merge.around_changes(diff), lambda text, own=own: selectors.render_markdown_cited(text, own)
-        )
-        previews.append(
-            ProposalPreview(
-                amendment=amendment,
-                html=html,
-                clean=result.clean,
-                unchanged=all(paragraph.kind == "equal" for paragraph in diff),
-                new_references=[
-                    (number, describe(source)) for number, source in own.references if number > len(numbering.numbers)
-                ],
-                unknown=own.unknown,
-            )
-        )
-    return previews
 
 
 class EditView(SectionMixin, View):

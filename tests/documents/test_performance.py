@@ -450,9 +450,30 @@ def test_the_section_page_reads_no_proposal_texts_and_its_queries_do_not_grow(cl
         client.get(url)
 
     assert counts[0] == counts[1]
-    # Only the open proposals' texts are read: the page shows what accepting them would change.
-    texts_read = [query for query in sql(queries) if '"documents_amendment"."text"' in query]
-    assert len(texts_read) == 1 and """"documents_amendment"."status" = 'open'""" in texts_read[0]
+    assert not [query for query in sql(queries) if '"documents_amendment"."text"' in query]
+
+
+def test_an_open_proposal_is_previewed_once_per_current_text(client_for, section, writers):
+    proposer = UserFactory(roles=["Deelnemer"])
+    services.propose_amendment(section=section, proposer=proposer, text=FOUR.replace("Vierde", "Laatste"), reason="Ja")
+    client = client_for(writers[0])
+    url = reverse("documents:section", args=[section.pk])
+
+    def view():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        reads = [query for query in sql(queries) if '"documents_amendment"."text"' in query]
+        return str(response.context["proposals"][0].html), len(reads)
+
+    first, first_reads = view()
+    again, again_reads = view()
+    save(section, writers[0], FOUR.replace("Derde alinea.", "Derde alinea, herzien."))
+    changed, changed_reads = view()
+
+    assert (first_reads, again_reads, changed_reads) == (1, 0, 1)
+    assert again == first
+    assert "<del>Vierde</del><ins>Laatste</ins>" in first
+    assert "herzien" in changed and "herzien" not in first
 
 
 def test_an_empty_comment_is_refused_with_a_message(client_for, section, writers):
