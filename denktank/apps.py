@@ -7,4 +7,4 @@ class DenktankConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import backends, signals  # noqa: F401

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import audit, selectors
+from .backends import forget_user
 from .exceptions import (
     AccountAlreadyActive,
     InvitationExpired,
@@ -230,6 +231,7 @@ def reactivate_person(*, person: User, by: User) -> None:
     """
     with transaction.atomic():
         updated = User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
+        forget_user(person.pk)  # an update() sends no signal
         if updated:
             audit.record(action="person.reactivated", actor=by, target=person)
     person.is_active = True

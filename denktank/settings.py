@@ -153,10 +153,11 @@ else:
         }
     }
 
+# Django's and allauth's backends, reading the logged-in person from the cache (denktank.backends).
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "denktank.backends.ModelBackend",
+    "denktank.backends.AuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -120,7 +120,7 @@ class AcceptInvitationView(View):
                 request, _("Your password is set. Log in with your e-mail address, password and two-factor code.")
             )
             return redirect("account_login")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="denktank.backends.ModelBackend")
         messages.success(request, _("Welcome, %(name)s. Your password is set.") % {"name": user.get_short_name()})
         return redirect("home")
 

@@ -1,4 +1,4 @@
-"""The floor of every request: a logged-in page reads the user and their roles once, and nothing else."""
+"""The floor of every request: a logged-in page reads the user and their roles from the cache, and nothing else."""
 
 import re
 from datetime import timedelta
@@ -7,13 +7,16 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from django.utils import timezone
 
-from denktank import audit, middleware, rules
+from denktank import audit, middleware, rules, services
+from denktank.backends import user_key
 from denktank.demo import DEMO_TOTP_SECRET
 from denktank.models import Invitation, Role
 from denktank.urls import urlpatterns as site_urlpatterns
@@ -49,15 +52,66 @@ def test_an_anonymous_request_reads_nothing(client, db):
 
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize("fixture", ["member_user", "mp_user", "recruiter_user", "board_user"])
-def test_a_logged_in_request_reads_the_user_and_the_roles_once(client_for, request, fixture):
-    client = client_for(request.getfixturevalue(fixture))
-    client.get("/kaal/")  # a privileged session stores its activity time once
+def test_a_logged_in_request_reads_the_user_and_the_roles_once_a_minute(client_for, request, fixture):
+    user = request.getfixturevalue(fixture)
+    client = client_for(user)
+    cache.delete(user_key(user.pk))
+    with CaptureQueriesContext(connection) as first:
+        client.get("/kaal/")  # a privileged session also stores its activity time once
 
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/kaal/").content == b"ok"
 
+    assert tables(first)[:2] == ["denktank_user", "auth_group"]
     # The two-factor check of Bestuur and Werving was answered at login and kept in the session.
-    assert tables(queries) == ["denktank_user", "auth_group"]
+    assert tables(queries) == []
+
+
+@pytest.mark.urls(__name__)
+def test_a_deactivated_person_is_out_at_the_next_request(client_for, member_user, board_user):
+    client = client_for(member_user)
+    assert client.get("/kaal/").wsgi_request.user == member_user
+
+    services.deactivate_person(person=member_user, by=board_user)
+
+    assert not client.get("/kaal/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.urls(__name__)
+def test_a_reactivated_person_is_back_at_once(client_for, member_user, board_user):
+    client = client_for(member_user)
+    services.deactivate_person(person=member_user, by=board_user)
+    assert not client.get("/kaal/").wsgi_request.user.is_authenticated
+    client = client_for(member_user)
+
+    services.reactivate_person(person=member_user, by=board_user)
+
+    assert client.get("/kaal/").wsgi_request.user == member_user
+
+
+@pytest.mark.parametrize("change", ["service", "group_side", "clear"])
+def test_a_changed_role_counts_from_the_next_request(client_for, member_user, board_user, change):
+    client = client_for(member_user)
+    assert client.get(reverse("people")).status_code == 403
+
+    if change == "service":
+        services.set_roles(person=member_user, roles=[Role.DEELNEMER, Role.BESTUUR], by=board_user)
+    elif change == "group_side":
+        Group.objects.get(name=Role.BESTUUR).user_set.add(member_user)
+    else:
+        member_user.groups.clear()
+        member_user.groups.add(Group.objects.get(name=Role.BESTUUR))
+
+    # Bestuur must set up two-factor login first: the new role is seen.
+    assert client.get(reverse("people")).url == reverse("mfa_activate_totp")
+
+
+def test_a_refused_rule_reads_no_permission_tables_for_a_non_staff_person(member_user):
+    assert member_user.roles == {Role.DEELNEMER}
+    with CaptureQueriesContext(connection) as queries:
+        assert not member_user.has_perm("denktank.manage_people")
+
+    assert tables(queries) == []
 
 
 @pytest.mark.urls(__name__)
@@ -96,10 +150,11 @@ def test_the_dashboard_reads_the_roles_once(client_for, request, fixture):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("home")).status_code == 200
 
-    # The roles of the user (other queries may join the same table, e.g. to count people per role).
+    # The roles of the user came from the cache with the user (other queries
+    # may join the same table, e.g. to count people per role).
     own_roles = re.compile(r'"denktank_user_groups"\."user_id" = (%s|\d+)')
     reading_roles = [query for query in queries.captured_queries if own_roles.search(query["sql"])]
-    assert len(reading_roles) == 1
+    assert len(reading_roles) == 0
 
 
 def test_roles_follow_a_change_on_the_same_user(member_user):

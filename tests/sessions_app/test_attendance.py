@@ -78,6 +78,7 @@ def test_attendance_overview_queries_do_not_grow_with_members(client_for, board_
 def test_calendar_page_queries_do_not_grow_with_meetings(client_for, member_user):
     client = client_for(member_user)
     Meeting.objects.all().delete()
+    client.get(reverse("sessions_app:calendar"))  # the person is read once, then from the cache
     counts = []
     for total in (1, 3):
         while Meeting.objects.count() < total:
