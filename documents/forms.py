@@ -2,7 +2,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from denktank.forms import BIGINT_MAX, IdChoiceField, IdMultipleChoiceField
+from denktank.forms import BIGINT_MAX, IdChoiceField, IdMultipleChoiceField, QuickSelect
 from denktank.models import Role, User
 
 from .merge import Choice
@@ -163,6 +163,8 @@ class RecommendationForm(forms.ModelForm):
             "rationale": forms.Textarea(attrs={"rows": 3}),
             "questions": forms.CheckboxSelectMultiple,
             "directions": forms.CheckboxSelectMultiple,
+            # One option per section, hundreds in a long report, on every view of the page.
+            "section": QuickSelect,
         }
 
 

@@ -1,13 +1,10 @@
 from datetime import date
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from denktank.forms import IdChoiceField, IdMultipleChoiceField
+from denktank.forms import IdChoiceField, IdMultipleChoiceField, QuickSelect
 from denktank.models import Role, User
 
 from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, Scorecard
@@ -125,29 +122,6 @@ class ApplicationForm(forms.ModelForm):
         """The fields that are stored, without the form-only ones."""
         skip = {"profiles", "cv", "website", "commit_six_months", "commit_hours", "commit_physical"}
         return {name: value for name, value in self.cleaned_data.items() if name not in skip}
-
-
-class QuickSelect(forms.Select):
-    """A select whose options are written in Python, not through a template each.
-
-    The filter bar renders its selects on every page of the list; this gives
-    the markup Django's own template gives (the attributes the bound field
-    passes, ``selected`` on the chosen option), without option groups, which
-    the filters do not use.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option), mark_safe(" selected") if str(option) in chosen else "", label)  # a fixed attribute
-                for option, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
 def _select():

@@ -156,3 +156,18 @@ def test_saving_section_settings_keeps_a_deactivated_owner(client_for, section, 
 
     assert writers[1] in offered
     assert set(section.owners.all()) == set(writers)
+
+
+def test_the_recommendation_form_offers_every_section_and_keeps_the_choice(client_for, board_user):
+    chosen = Section.objects.order_by("position", "pk")[1]
+
+    page = (
+        client_for(board_user)
+        .post(reverse("documents:recommendations"), {"text": "", "section": chosen.pk})
+        .content.decode()
+    )
+
+    start = page.index('<select class="quickselect form-select" id="id_section" name="section">')
+    select = page[start : page.index("</select>", start)]
+    assert select.count("<option") == Section.objects.count() + 1  # and "---------"
+    assert f'<option value="{chosen.pk}" selected>{chosen.title}</option>' in select

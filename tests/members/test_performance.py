@@ -9,9 +9,10 @@ from django.test.html import parse_html
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from denktank.forms import QuickSelect
 from denktank.models import Role
 from members import selectors, services
-from members.forms import ApplicationFilterForm, QuickSelect
+from members.forms import ApplicationFilterForm
 from members.models import ExpertiseProfile, PendingDecisionMail, ProfileScore, Scorecard, TalentNote
 
 from ..factories import UserFactory
