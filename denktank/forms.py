@@ -8,7 +8,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, validate_email
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -325,15 +325,13 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option), mark_safe(" selected") if str(option) in chosen else "", label)  # a fixed attribute
-                for option, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+        options = []
+        for option, label in self.choices:
+            option = str(option)
+            selected = " selected" if option in chosen else ""
+            options.append(f'<option value="{escape(option)}"{selected}>{escape(str(label))}</option>')
+        # Every value and label is escaped above, and flatatt escapes the attributes.
+        return mark_safe(f"<select{flatatt(final_attrs)}>{''.join(options)}</select>")
 
 
 class IdChoiceField(forms.ModelChoiceField):

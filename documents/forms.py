@@ -167,6 +167,10 @@ class RecommendationForm(forms.ModelForm):
             "section": QuickSelect,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = Section.objects.only("pk", "title")
+
 
 class SourceForm(forms.ModelForm):
     class Meta:
