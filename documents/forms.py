@@ -169,7 +169,9 @@ class RecommendationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.only("pk", "title")
+        # The options straight from the values: no Section object per option.
+        # The field still checks a submitted id against its queryset.
+        self.fields["section"].widget.choices = [("", "---------"), *Section.objects.values_list("pk", "title")]
 
 
 class SourceForm(forms.ModelForm):
