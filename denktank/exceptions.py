@@ -31,7 +31,8 @@ class AccountAlreadyActive(DomainError):
         from .models import Role
 
         self.user = user
-        roles = [Role(name).label for name in sorted(user.roles) if name in Role.values]
+        # From the groups as given (prefetched by the form): no query per address.
+        roles = Role.labels_of(group.name for group in user.groups.all())
         super().__init__(
             _(
                 "%(name)s (%(email)s) already has an account (role: %(roles)s) and logs in with their own "
@@ -41,7 +42,7 @@ class AccountAlreadyActive(DomainError):
             % {
                 "name": user.name or user.email,
                 "email": user.email,
-                "roles": ", ".join(str(role) for role in roles) or _("none"),
+                "roles": ", ".join(roles) or _("none"),
             }
         )
 

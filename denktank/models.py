@@ -19,6 +19,12 @@ class Role(models.TextChoices):
     DEELNEMER = "Deelnemer", _("Member")
     KAMERLID = "Kamerlid", _("Member of parliament")
 
+    @classmethod
+    def labels_of(cls, names) -> list[str]:
+        """The labels of these group names, in the order of the roles; a name that is no role is left out."""
+        names = set(names)
+        return [str(role.label) for role in cls if role.value in names]
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

@@ -28,15 +28,12 @@ UNKNOWN_WINDOW = timedelta(minutes=10)
 def active_accounts(*, emails: list[str]) -> dict[str, User]:
     """The accounts among these addresses that are in use: active, with a password set.
 
-    Keyed by lower-case e-mail address. An account that never set a password
-    (an invitation not yet accepted) or that was deactivated is not in use.
+    Keyed by lower-case e-mail address, matched without regard to case, as
+    ``accounts_by_email``. An account that never set a password (an
+    invitation not yet accepted) or that was deactivated is not in use.
     """
-    if not emails:
-        return {}
-    users = User.objects.filter(email__in=[email.lower() for email in emails], is_active=True).prefetch_related(
-        "groups"
-    )
-    return {user.email.lower(): user for user in users if user.has_usable_password()}
+    accounts = accounts_by_email(emails=emails)
+    return {address: user for address, user in accounts.items() if user.is_active and user.has_usable_password()}
 
 
 def recent_invitations(limit: int = 20):
@@ -45,7 +42,7 @@ def recent_invitations(limit: int = 20):
 
 def dashboard_context(*, user: User) -> dict:
     """What the home dashboard shows, by role."""
-    context = {"role_labels": [Role(name).label for name in sorted(user.roles) if name in Role.values]}
+    context = {"role_labels": Role.labels_of(user.roles)}
     if rules.is_mp(user) or rules.is_board(user):
         context["kamerlid_updates"] = list(kamerlid_updates()[:3])
     if rules.is_board(user):
@@ -56,9 +53,12 @@ def dashboard_context(*, user: User) -> dict:
         context["open_invitations"] = Invitation.objects.filter(
             accepted_at__isnull=True, expires_at__gt=timezone.now()
         ).count()
-        context["people_by_role"] = Group.objects.annotate(
-            count=Count("user", filter=Q(user__is_active=True))
-        ).order_by("name")
+        counts = dict(
+            Group.objects.filter(name__in=Role.values)
+            .annotate(count=Count("user", filter=Q(user__is_active=True)))
+            .values_list("name", "count")
+        )
+        context["people_by_role"] = [(role.value, role.label, counts.get(role.value, 0)) for role in Role]
     return context
 
 

@@ -11,7 +11,6 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -336,10 +335,7 @@ def import_people(*, people: list[PersonToInvite], by: User) -> ImportResult:
     """
     result = ImportResult()
     with transaction.atomic():
-        emails = [person.email.lower() for person in people]
-        taken = set(
-            User.objects.annotate(address=Lower("email")).filter(address__in=emails).values_list("address", flat=True)
-        )
+        taken = selectors.accounts_by_email(emails=[person.email for person in people])
         for person in people:
             if person.email.lower() in taken:
                 result.existing.append(person.email.lower())

@@ -289,7 +289,7 @@ class PersonView(PermissionMixin, TemplateView):
         )
         undo = context["undo"]
         if undo is not None:
-            context["undo_labels"] = [str(Role(name).label) for name in undo.data.get("before", [])]
+            context["undo_labels"] = Role.labels_of(undo.data.get("before", []))
         return context
 
 
@@ -325,8 +325,7 @@ class PersonRolesView(PersonActionView):
             return
         messages.success(
             self.request,
-            _("%(name)s now has the role(s): %(roles)s.")
-            % {"name": person, "roles": ", ".join(str(Role(name).label) for name in after)},
+            _("%(name)s now has the role(s): %(roles)s.") % {"name": person, "roles": ", ".join(Role.labels_of(after))},
         )
 
 

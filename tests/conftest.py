@@ -10,6 +10,7 @@ from denktank.models import Role
 
 from .asgi_server import asgi_server  # noqa: F401 (a fixture for every test module)
 from .factories import UserFactory
+from .walk import log_in as log_in_at
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # must be allowed to run there. Tests only: never for check --deploy.
@@ -100,3 +101,8 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+def log_in(page, live_server, email, two_factor=False):
+    """Log in through the login form, and its two-factor step where asked, with the tests' password."""
+    log_in_at(page, live_server.url, email, PASSWORD, two_factor)

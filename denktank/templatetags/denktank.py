@@ -22,8 +22,7 @@ def audit_description(action):
 @register.filter
 def role_labels(user) -> list[str]:
     """The labels of a person's roles, from their (prefetched) groups, in the order of ``Role``."""
-    names = {group.name for group in user.groups.all()}
-    return [str(role.label) for role in Role if role.value in names]
+    return Role.labels_of(group.name for group in user.groups.all())
 
 
 @register.filter(name="requires_two_factor")

@@ -280,3 +280,16 @@ def test_deactivated_account_can_be_invited_as_before(db, board_user):
 
     assert invitation.user == former
     assert OutgoingMail.objects.filter(to="oud@example.nl").count() == 1
+
+
+def test_an_active_account_stored_with_capitals_is_found_too(client_for, board_user):
+    UserFactory(name="Wim Hoofdletter", email="Wim.Hoofdletter@Example.nl", roles=[Role.DEELNEMER])
+
+    response = client_for(board_user).post(
+        reverse("invite"), {"role": Role.DEELNEMER, "name": "Wim", "email": "wim.hoofdletter@example.nl", "people": ""}
+    )
+
+    assert response.context["form"].errors == {
+        "email": [active_account_error("Wim Hoofdletter", "Wim.Hoofdletter@Example.nl", "Deelnemer")]
+    }
+    assert Invitation.objects.count() == 0

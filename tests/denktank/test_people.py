@@ -479,3 +479,17 @@ def test_two_factor_page_offers_deactivation_only_where_the_role_allows_it(clien
     content = response.content.decode()
     assert (reverse("mfa_deactivate_totp") in content) is offered
     assert ("Je rol vraagt om tweestapsverificatie, dus die blijft aan." in visible_text(response)) is not offered
+
+
+def test_the_board_dashboard_counts_active_people_per_role_in_words(client_for, board_user, member_user, mp_user):
+    UserFactory(roles=[Role.DEELNEMER], is_active=False)
+
+    response = client_for(board_user).get(reverse("home"))
+
+    assert response.context["people_by_role"] == [
+        ("Bestuur", "Bestuur", 1),
+        ("Werving", "Werving", 0),
+        ("Deelnemer", "Deelnemer", 1),
+        ("Kamerlid", "Kamerlid", 1),
+    ]
+    assert "?role=Kamerlid&amp;status=active" in response.content.decode()

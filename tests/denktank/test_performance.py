@@ -22,6 +22,7 @@ from denktank.models import Invitation, Role
 from denktank.urls import urlpatterns as site_urlpatterns
 
 from ..factories import UserFactory
+from ..queries import flat
 
 
 def bare(request):
@@ -165,19 +166,6 @@ def test_roles_follow_a_change_on_the_same_user(member_user):
 
     assert rules.is_member(member_user) is False
     assert rules.has_any_role(member_user) is False
-
-
-def flat(client, url, make, count):
-    """The queries of the page with one item and with three: they must be the same."""
-    client.get(url)  # the session's first write is not the page's cost
-    counts = []
-    for total in (1, 3):
-        while count() < total:
-            make()
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts.append(len(queries))
-    return counts
 
 
 def test_the_audit_log_queries_do_not_grow(client_for, board_user):

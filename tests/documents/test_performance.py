@@ -13,6 +13,7 @@ from documents.merge import ParagraphDiff
 from documents.models import Amendment, Comment, Recommendation, ReportExport, Revision, Section, Source
 
 from ..factories import UserFactory
+from ..queries import flat
 from .conftest import FOUR
 
 TEXT_COLUMN = '"documents_revision"."text"'
@@ -292,19 +293,6 @@ def test_the_dashboard_card_counts_the_same_as_the_report(client_for, section, w
 
 
 # --- Query counts of the list pages ---------------------------------------------------------------
-
-
-def flat(client, url, make, count):
-    """The queries of the page with one item and with three: they must be the same."""
-    client.get(url)  # the session's first write is not the page's cost
-    counts = []
-    for total in (1, 3):
-        while count() < total:
-            make()
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts.append(len(queries))
-    return counts
 
 
 def test_recommendations_queries_do_not_grow(client_for, board_user):

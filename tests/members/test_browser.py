@@ -3,19 +3,17 @@
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.test import Client
 from playwright.sync_api import expect
 
-from denktank.demo import DEMO_TOTP_SECRET, current_totp_counter
 from denktank.models import OutgoingMail, Role
 from members import services
 from members.models import Application, ExpertiseProfile
 
-from ..conftest import PASSWORD
+from ..conftest import log_in
 from .conftest import ApplicationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -24,22 +22,6 @@ APPLICANT_NAME = "Anna de Vries"
 APPLICANT_EMAIL = "anna@example.nl"
 NEW_PASSWORD = "Vrijheid-en-werk-2026"
 INVITATION_LINK = re.compile(r"/uitnodiging/([^/\s]+)/")
-
-
-def log_in(page, live_server, email, two_factor=False):
-    page.goto(f"{live_server.url}/account/login/")
-    login_form = page.locator("form:has(input[name=login])")
-    login_form.locator("input[name=login]").fill(email)
-    login_form.locator("input[name=password]").fill(PASSWORD)
-    login_form.locator("button[type=submit]").click()
-    if two_factor:
-        expect(page).to_have_url(f"{live_server.url}/account/2fa/authenticate/")
-        code_form = page.locator("form:has(input[name=code])")
-        code_form.locator("input[name=code]").fill(
-            format_hotp_value(hotp_value(DEMO_TOTP_SECRET, current_totp_counter()))
-        )
-        code_form.locator("button[type=submit]:not([form])").click()
-    expect(page).to_have_url(f"{live_server.url}/")
 
 
 def invitation_path(email):

@@ -4,9 +4,7 @@ from datetime import date
 
 import pytest
 from django import forms
-from django.db import connection
 from django.test.html import parse_html
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from denktank.forms import QuickSelect
@@ -16,6 +14,7 @@ from members.forms import ApplicationFilterForm
 from members.models import ExpertiseProfile, PendingDecisionMail, ProfileScore, Scorecard, TalentNote
 
 from ..factories import UserFactory
+from ..queries import flat
 from .conftest import ApplicationFactory
 
 # --- The filter bar -------------------------------------------------------------------------------
@@ -129,19 +128,6 @@ def test_the_composition_counts_every_profile_once_per_person(client_for, recrui
 
 
 # --- Query counts of the list pages ---------------------------------------------------------------
-
-
-def flat(client, url, make, count):
-    """The queries of the page with one item and with three: they must be the same."""
-    client.get(url)  # the session's first write is not the page's cost
-    counts = []
-    for total in (1, 3):
-        while count() < total:
-            make()
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200
-        counts.append(len(queries))
-    return counts
 
 
 def test_decision_mails_queries_do_not_grow(client_for, recruiter_user):

@@ -3,36 +3,18 @@
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from denktank.demo import DEMO_TOTP_SECRET, current_totp_counter
 from sessions_app import selectors, services
 from sessions_app.links import make_answer_token
 from sessions_app.models import Meeting, Rsvp
 
-from ..conftest import PASSWORD
+from ..conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page, live_server, email, two_factor=False):
-    page.goto(f"{live_server.url}/account/login/")
-    login_form = page.locator("form:has(input[name=login])")
-    login_form.locator("input[name=login]").fill(email)
-    login_form.locator("input[name=password]").fill(PASSWORD)
-    login_form.locator("button[type=submit]").click()
-    if two_factor:
-        expect(page).to_have_url(f"{live_server.url}/account/2fa/authenticate/")
-        code_form = page.locator("form:has(input[name=code])")
-        code_form.locator("input[name=code]").fill(
-            format_hotp_value(hotp_value(DEMO_TOTP_SECRET, current_totp_counter()))
-        )
-        code_form.locator("button[type=submit]:not([form])").click()
-    expect(page).to_have_url(f"{live_server.url}/")
 
 
 def test_member_answers_yes_and_the_board_sees_it(page, browser, live_server, member_user, board_user):
