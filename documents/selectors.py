@@ -502,12 +502,12 @@ def report_snapshot() -> ReportVersion:
 
 def latest_version() -> ReportVersion | None:
     """The newest published version, also after the board reopened the report."""
-    return ReportVersion.objects.order_by("-number").first()
+    return versions().first()
 
 
 def current_version() -> ReportVersion | None:
     """The published version that freezes the report, if it is not reopened."""
-    return ReportVersion.objects.filter(reopened_at__isnull=True).order_by("-number").first()
+    return versions().filter(reopened_at__isnull=True).first()
 
 
 def versions():

@@ -159,8 +159,9 @@ def save_or_keep_draft(*, section: Section, author: User, text: str, base_id: in
         raise
 
 
-def discard_draft(*, section: Section, user: User) -> None:
-    Draft.objects.filter(section=section, user=user).delete()
+def discard_draft(*, section_id: int, user_id: int) -> None:
+    """Throw away a writer's private draft of a section (from the edit page or the live editor)."""
+    Draft.objects.filter(section_id=section_id, user_id=user_id).delete()
 
 
 # --- Discussion ---------------------------------------------------------------
@@ -349,7 +350,7 @@ def publish_report(*, by: User) -> ReportVersion:
         # (save_revision checks for it under the same row lock). Rows are
         # locked in primary key order, as everywhere, so no two lockers deadlock.
         list(Section.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-        last = ReportVersion.objects.order_by("-number").first()
+        last = selectors.latest_version()
         if last is not None and last.reopened_at is None:
             raise ReportFrozen
         snapshot = selectors.report_snapshot()

@@ -8,6 +8,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank import audit
 from denktank.exceptions import DomainError
+from denktank.forms import is_valid_id
 from denktank.mixins import PermissionMixin
 
 from . import merge, selectors, services
@@ -245,7 +246,7 @@ class DiscardDraftView(SectionMixin, View):
     section_permission = "documents.edit_section"
 
     def post(self, request, pk):
-        services.discard_draft(section=self.section, user=request.user)
+        services.discard_draft(section_id=self.section.pk, user_id=request.user.pk)
         return redirect("documents:edit", pk=pk)
 
 
@@ -368,7 +369,7 @@ class AmendmentDetailView(SectionMixin, TemplateView):
 
 
 class DecideAmendmentView(SectionMixin, View):
-    section_permission = "documents.edit_section"
+    section_permission = "documents.decide_amendment"
 
     def post(self, request, pk, amendment_pk):
         amendment = get_object_or_404(Amendment, pk=amendment_pk, section=self.section)
@@ -460,11 +461,12 @@ class RecommendationsView(PermissionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         recommendations, rows = selectors.recommendation_coverage(self.request.user)
-        published = selectors.latest_version()
+        # Who does not discuss the report (the Kamerlid) is pointed to the published version.
+        discusses = self.request.user.has_perm("documents.discuss_section")
         return super().get_context_data(
             recommendations=recommendations,
             rows=rows,
-            published=published if not self.request.user.has_perm("documents.discuss_section") else None,
+            published=None if discusses else selectors.latest_version(),
             **kwargs,
         )
 
@@ -495,7 +497,9 @@ class ExportsView(PermissionMixin, TemplateView):
         if not request.user.has_perm("documents.export_report"):
             raise PermissionDenied
         try:
-            if request.POST.get("retry", "").isdigit():
+            if "retry" in request.POST:
+                if not is_valid_id(request.POST["retry"]):
+                    raise Http404
                 failed = get_object_or_404(ReportExport, pk=request.POST["retry"], status=ReportExport.Status.FAILED)
                 services.retry_export(export=failed, by=request.user)
             else:

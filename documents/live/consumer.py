@@ -13,12 +13,14 @@ The writer learns that an update is stored from a ``saved`` control
 message that counts the sync messages handled on this connection.
 """
 
+import dataclasses
 import logging
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .. import services as documents_services
 from ..exceptions import NotAllowedToEdit, ReportFrozen
 from . import protocol, rooms, services
 
@@ -180,7 +182,9 @@ class LiveSectionConsumer(AsyncWebsocketConsumer):
         user_id = self.access.user_id
         try:
             if action == "discard":
-                await database_sync_to_async(services.discard_draft)(section_id=self.access.section_id, user_id=user_id)
+                await database_sync_to_async(documents_services.discard_draft)(
+                    section_id=self.access.section_id, user_id=user_id
+                )
                 await self._control(type="draft", result="discarded")
                 return
             both = await self.room.apply_draft(user_id)
@@ -265,11 +269,4 @@ class LiveSectionConsumer(AsyncWebsocketConsumer):
 
 
 def _read_only(access: services.Access, *, frozen: bool) -> services.Access:
-    return services.Access(
-        section_id=access.section_id,
-        user_id=access.user_id,
-        name=access.name,
-        colour=access.colour,
-        can_edit=False,
-        frozen=frozen or access.frozen,
-    )
+    return dataclasses.replace(access, can_edit=False, frozen=frozen or access.frozen)

@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from pycrdt import merge_updates
 
+from .. import services as documents_services
 from ..exceptions import ReportFrozen
 from ..forms import SECTION_MAX_CHARS
 from . import protocol, services
@@ -48,10 +49,6 @@ async def join(consumer) -> "Room":
     await room.open()
     room.connections.add(consumer)
     return room
-
-
-def open_room(section_id: int) -> "Room | None":
-    return _rooms.get(section_id)
 
 
 class Room:
@@ -234,7 +231,7 @@ class Room:
         update = services.set_text(scratch, target)
         if update is not None:
             await self.submit(None, update, author_id=user_id)
-        await database_sync_to_async(services.discard_draft)(section_id=self.section_id, user_id=user_id)
+        await database_sync_to_async(documents_services.discard_draft)(section_id=self.section_id, user_id=user_id)
         return both
 
     # --- Revisions --------------------------------------------------------------------

@@ -517,10 +517,6 @@ def merge_draft(*, base: str, draft: str, live: str) -> tuple[str, int]:
     return resolve(base, draft, live, choices), len(result.conflicts)
 
 
-def discard_draft(*, section_id: int, user_id: int) -> None:
-    Draft.objects.filter(section_id=section_id, user_id=user_id).delete()
-
-
 # --- Telling the open editors --------------------------------------------------------
 
 

@@ -60,6 +60,14 @@ def test_try_again_starts_the_same_export_anew(client_for, board_user, section, 
     assert (newest.status, newest.version, newest.pages is not None) == ("done", None, True)
 
 
+@pytest.mark.parametrize("retry", ["²", "abc", "", str(2**70)])
+def test_a_retry_of_no_export_is_not_found_and_starts_nothing(client_for, board_user, retry):
+    response = client_for(board_user).post(reverse("documents:exports"), {"retry": retry})
+
+    assert response.status_code == 404
+    assert ReportExport.objects.count() == 0
+
+
 def test_a_failed_final_write_leaves_no_file(board_user, section, monkeypatch, django_capture_on_commit_callbacks):
     real_update = QuerySet.update
 

@@ -43,7 +43,7 @@
     if (kept && kept.text !== textarea.value) {
       const banner = document.getElementById("unsent-banner");
       banner.hidden = false;
-      banner.querySelector("[data-unsent-time]").textContent = new Date(kept.at).toLocaleString("nl-NL");
+      banner.querySelector("[data-unsent-time]").textContent = new Date(kept.at).toLocaleString(document.documentElement.lang || undefined);
       banner.querySelector("[data-unsent-restore]").addEventListener("click", function () {
         textarea.value = kept.text;
         textarea.dispatchEvent(new Event("input", { bubbles: true }));
