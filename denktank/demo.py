@@ -121,7 +121,7 @@ def load_after_apps(stdout) -> None:
         return
     board = User.objects.get(email=DEMO_ACCOUNTS[0].email)
     sent_at = timezone.now() - timedelta(days=9)
-    facts = selectors.kamerlid_update_facts(since=BEGINNING, until=sent_at, writer=board)
+    facts = selectors.kamerlid_update_facts(since=BEGINNING, until=sent_at)
     update = services.send_kamerlid_update(
         title="De denktank op de helft",
         text=DEMO_UPDATE_TEXT,

@@ -185,7 +185,12 @@ class RolesForm(forms.Form):
 
 class ActiveForm(forms.Form):
     active = forms.TypedChoiceField(
-        choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1", empty_value=None
+        choices=[("1", "1"), ("0", "0")],
+        coerce=lambda value: value == "1",
+        error_messages={
+            "required": _("Choose whether to deactivate or reactivate."),
+            "invalid_choice": _("Choose whether to deactivate or reactivate."),
+        },
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import Truncator
 
 from documents import selectors as documents_selectors
+from documents.models import Section
 from sessions_app import selectors as sessions_selectors
 
 from . import outbox, rules
@@ -251,8 +252,6 @@ KAMERLID_UPDATE_INTERVAL = timedelta(weeks=4)
 UPCOMING_MEETINGS = 3
 # A recommendation in an update is a line, not the whole text: the report has the rest.
 RECOMMENDATION_CHARS = 300
-# documents' final section status, as in its audit action "section.status.final".
-SECTION_FINAL = "final"
 
 
 def kamerlid_recipients():
@@ -279,7 +278,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def kamerlid_update_facts(*, since: datetime, until: datetime, writer: User) -> dict:
+def kamerlid_update_facts(*, since: datetime, until: datetime) -> dict:
     """The facts an update adds, as a Kamerlid may see them, as plain data (JSON).
 
     - ``sections``: sections that became final after ``since`` (every final
@@ -303,7 +302,7 @@ def kamerlid_update_facts(*, since: datetime, until: datetime, writer: User) -> 
         else:
             became_final = set(
                 AuditEntry.objects.filter(
-                    action=f"section.status.{SECTION_FINAL}", created_at__gt=since, created_at__lte=until
+                    action=f"section.status.{Section.Status.FINAL}", created_at__gt=since, created_at__lte=until
                 ).values_list("target_id", flat=True)
             )
         sections = [
@@ -311,13 +310,10 @@ def kamerlid_update_facts(*, since: datetime, until: datetime, writer: User) -> 
             for number, section, _depth, readable in documents_selectors.numbered(
                 documents_selectors.section_tree(user=viewer)
             )
-            if section.status == SECTION_FINAL and (became_final is None or str(section.pk) in became_final)
+            if section.status == Section.Status.FINAL and (became_final is None or str(section.pk) in became_final)
         ]
-        # The calendar is the same for every role; the Kamerlid's own list when there is one.
-        meetings = sessions_selectors.meetings_with_my_answer(mp or writer)
-        upcoming = [meeting for meeting in meetings if not meeting.is_cancelled and meeting.starts_at > until]
-        published = [meeting for meeting in meetings if meeting.minutes_published]
-        minutes = max(published, key=lambda meeting: meeting.minutes_published_at, default=None)
+        upcoming = sessions_selectors.upcoming_meetings(until)[:UPCOMING_MEETINGS]
+        minutes = sessions_selectors.latest_published_minutes()
         recommendations = [
             {"text": Truncator(" ".join(item.text.split())).chars(RECOMMENDATION_CHARS)}
             for item in documents_selectors.visible_recommendations(viewer)
@@ -333,7 +329,7 @@ def kamerlid_update_facts(*, since: datetime, until: datetime, writer: User) -> 
                     "starts_at": _iso(meeting.starts_at),
                     "place": str(meeting.place),
                 }
-                for meeting in upcoming[:UPCOMING_MEETINGS]
+                for meeting in upcoming
             ],
             "recommendations": recommendations,
             "minutes": None

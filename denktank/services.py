@@ -380,13 +380,13 @@ def send_kamerlid_update(
                 recipient_count=len(recipients),
                 token=token,
             )
+            # The same mail for everyone but the greeting: rendered once.
+            context = selectors.kamerlid_update_mail_context(title=title, text=text, facts=facts, name="")
             for person in recipients:
                 queue_templated_mail(
                     to=person.email,
                     template="kamerlid_update",
-                    context=selectors.kamerlid_update_mail_context(
-                        title=title, text=text, facts=facts, name=person.get_short_name()
-                    ),
+                    context={**context, "name": person.get_short_name()},
                     idempotency_key=f"kamerlid-update:{update.pk}:{person.pk}",
                 )
             audit.record(action="kamerlid_update.sent", actor=by, target=update, recipients=len(recipients))

@@ -333,9 +333,7 @@ class PersonActiveView(PersonActionView):
     form_class = ActiveForm
 
     def act(self, person, data):
-        if data["active"] is None:
-            messages.error(self.request, _("Choose whether to deactivate or reactivate."))
-        elif data["active"]:
+        if data["active"]:
             services.reactivate_person(person=person, by=self.request.user)
             messages.success(self.request, _("%(name)s can log in again.") % {"name": person})
         else:
@@ -539,7 +537,7 @@ class KamerlidUpdateNewView(PermissionMixin, View):
 
     def facts_now(self):
         since, until = selectors.next_facts_since(), timezone.now()
-        return since, until, selectors.kamerlid_update_facts(since=since, until=until, writer=self.request.user)
+        return since, until, selectors.kamerlid_update_facts(since=since, until=until)
 
     def render_form(self, form):
         _since, _until, facts = self.facts_now()

@@ -1,7 +1,7 @@
 """Reads about meetings that several pages share."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -27,9 +27,18 @@ def current_answers(meeting: Meeting) -> dict[int, Rsvp]:
     return {rsvp.user_id: rsvp for rsvp in meeting.rsvps.filter(for_starts_at=meeting.starts_at)}
 
 
+def upcoming_meetings(after: datetime):
+    """The scheduled meetings that start after ``after``, soonest first."""
+    return Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__gt=after).order_by("starts_at", "pk")
+
+
 def next_meeting(now=None) -> Meeting | None:
-    now = now or timezone.now()
-    return Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__gt=now).first()
+    return upcoming_meetings(now or timezone.now()).first()
+
+
+def latest_published_minutes() -> Meeting | None:
+    """The meeting whose minutes were published last."""
+    return Meeting.objects.filter(minutes_published_at__isnull=False).order_by("-minutes_published_at", "-pk").first()
 
 
 def meetings_with_my_answer(user: User):

@@ -107,7 +107,7 @@ def meeting_url(meeting):
 def test_facts_are_what_changed_since_the_last_update_as_the_kamerlid_sees_it(
     board_user, kamerleden, report, last_update
 ):
-    facts = selectors.kamerlid_update_facts(since=selectors.next_facts_since(), until=UNTIL, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=selectors.next_facts_since(), until=UNTIL)
 
     sessions = {title: Meeting.objects.get(title=title) for title in ["Sessie 5", "Sessie 6", "Sessie 7"]}
     assert facts == {
@@ -140,7 +140,7 @@ def test_facts_are_what_changed_since_the_last_update_as_the_kamerlid_sees_it(
 
 
 def test_first_update_names_every_final_section_and_marks_unshared_ones_unreadable(board_user, kamerleden, report):
-    facts = selectors.kamerlid_update_facts(since=selectors.next_facts_since(), until=UNTIL, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=selectors.next_facts_since(), until=UNTIL)
 
     assert facts["since"] is None
     assert [(s["title"], s["readable"]) for s in facts["sections"]] == [
@@ -151,7 +151,7 @@ def test_first_update_names_every_final_section_and_marks_unshared_ones_unreadab
 
 
 def test_facts_without_any_kamerlid_show_no_more_than_a_kamerlid_would_see(board_user, report):
-    facts = selectors.kamerlid_update_facts(since=BEGINNING, until=UNTIL, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=BEGINNING, until=UNTIL)
 
     assert facts["recommendations"] == [{"text": "Maak omscholing fiscaal aftrekbaar."}]
     assert [s["readable"] for s in facts["sections"]] == [False, False, False]
@@ -162,7 +162,7 @@ def test_facts_without_any_kamerlid_show_no_more_than_a_kamerlid_would_see(board
 
 def send(board_user, *, title="Sessie 5 in aantocht", text="Beste allen, **goed nieuws**.", token=None):
     since = selectors.next_facts_since()
-    facts = selectors.kamerlid_update_facts(since=since, until=UNTIL, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=since, until=UNTIL)
     return services.send_kamerlid_update(
         title=title,
         text=text,
@@ -244,7 +244,7 @@ def test_same_preview_sent_twice_sends_once(board_user, kamerleden):
 
 def test_update_for_a_period_another_update_covers_is_refused(board_user, kamerleden, last_update):
     since = selectors.next_facts_since()
-    facts = selectors.kamerlid_update_facts(since=since, until=UNTIL, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=since, until=UNTIL)
     send(board_user)  # someone else sent one after this preview was made
 
     with pytest.raises(UpdateOutdated):

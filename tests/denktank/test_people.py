@@ -493,3 +493,14 @@ def test_the_board_dashboard_counts_active_people_per_role_in_words(client_for, 
         ("Kamerlid", "Kamerlid", 1),
     ]
     assert "?role=Kamerlid&amp;status=active" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [{}, {"active": ""}, {"active": "ja"}])
+def test_an_unreadable_active_choice_says_what_to_choose_and_changes_nothing(client_for, board_user, member_user, data):
+    response = client_for(board_user).post(reverse("person_active", args=[member_user.pk]), data, follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "Kies of je wilt deactiveren of weer activeren."
+    ]
+    member_user.refresh_from_db()
+    assert member_user.is_active is True

@@ -44,7 +44,7 @@ def test_two_clicks_on_send_at_once_send_one_update(board_user, mp_user):
     requires_postgresql()
     since = selectors.next_facts_since()
     until = since + timedelta(days=1)
-    facts = selectors.kamerlid_update_facts(since=since, until=until, writer=board_user)
+    facts = selectors.kamerlid_update_facts(since=since, until=until)
     token = uuid.uuid4()
 
     def send():
