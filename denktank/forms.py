@@ -317,6 +317,25 @@ def is_valid_id(value) -> bool:
     return 0 < number <= BIGINT_MAX
 
 
+class HoneypotForm(forms.Form):
+    """A field people never see and bots fill in, for the public forms.
+
+    Its template renders it inside a visually hidden block; a form that
+    comes back with it filled in is refused.
+    """
+
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise ValidationError(_("Leave this field empty."))
+        return ""
+
+
 class QuickSelect(forms.Select):
     """A select whose options are written in Python, not through a template each.
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from denktank.forms import IdChoiceField, IdMultipleChoiceField, QuickSelect
+from denktank.forms import HoneypotForm, IdChoiceField, IdMultipleChoiceField, QuickSelect
 from denktank.models import Role, User
 
 from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate, Scorecard
@@ -19,7 +19,7 @@ def claimable_profiles():
     return ExpertiseProfile.objects.filter(is_age_rule=False)
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(HoneypotForm, forms.ModelForm):
     profiles = IdMultipleChoiceField(
         label=_("Expertise profiles"),
         queryset=claimable_profiles(),
@@ -52,12 +52,6 @@ class ApplicationForm(forms.ModelForm):
     consent_keep_one_year = forms.BooleanField(
         label=_("If I am not selected, you may keep my application for one year for a later think tank."),
         required=False,
-    )
-    # A field people never see; bots fill it in.
-    website = forms.CharField(
-        required=False,
-        label=_("Leave this field empty"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     class Meta:
@@ -112,11 +106,6 @@ class ApplicationForm(forms.ModelForm):
         if head != b"%PDF-":
             raise forms.ValidationError(_("The CV must be a PDF file."))
         return upload
-
-    def clean_website(self):
-        if self.cleaned_data["website"]:
-            raise forms.ValidationError(_("Leave this field empty."))
-        return ""
 
     def application_data(self) -> dict:
         """The fields that are stored, without the form-only ones."""

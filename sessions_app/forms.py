@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from members.forms import ApplicationForm
+from denktank.forms import HoneypotForm
 
+from .exceptions import RegistrationNeedsPlaces
 from .models import Attendance, Guest, Meeting, Reaction, Rsvp
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -138,7 +139,7 @@ class AttachmentForm(forms.Form):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class GuestRegistrationForm(forms.Form):
+class GuestRegistrationForm(HoneypotForm):
     name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -160,9 +161,6 @@ class GuestRegistrationForm(forms.Form):
         label=_("I have read how my data is used (above) and agree to it."),
         error_messages={"required": _("We can only register you with your consent.")},
     )
-    # The application form's honeypot: a field people never see and bots fill in.
-    website = ApplicationForm.declared_fields["website"]
-    clean_website = ApplicationForm.clean_website
 
     def registration_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("name", "email", "is_party_member", "organisation")}
@@ -184,8 +182,9 @@ class PresentationSettingsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # The service refuses it too; here the message stands at the field to change.
         if cleaned.get("registration_open") and cleaned.get("capacity") == 0:
-            self.add_error("capacity", _("Set the number of places for guests before opening the registration."))
+            self.add_error("capacity", RegistrationNeedsPlaces.message)
         return cleaned
 
 

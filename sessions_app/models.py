@@ -365,10 +365,6 @@ class Reaction(models.Model):
     def __str__(self):
         return f"{self.get_stance_display()}: {self.recommendation_id}"
 
-    @property
-    def is_anonymised(self) -> bool:
-        return self.guest_id is None and self.user_id is None
-
 
 class GuestReminder(models.Model):
     """The reminder a guest got the day before: never twice for the same start time."""

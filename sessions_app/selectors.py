@@ -241,7 +241,7 @@ def waiting_position(guest: Guest) -> int | None:
 
 def door_list(presentation: Presentation):
     """Who may come in: the guests with a place."""
-    return presentation.guests.filter(status=Guest.Status.CONFIRMED).order_by("name", "pk")
+    return guests(presentation, Guest.Status.CONFIRMED)
 
 
 def my_reactions(*, guest: Guest | None = None, user: User | None = None) -> dict[int, Reaction]:
