@@ -3,8 +3,10 @@ from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.test import Client
 
 from denktank.models import Role
 
@@ -106,3 +108,15 @@ def browser_type_launch_args(browser_type_launch_args):
 def log_in(page, live_server, email, two_factor=False):
     """Log in through the login form, and its two-factor step where asked, with the tests' password."""
     log_in_at(page, live_server.url, email, PASSWORD, two_factor)
+
+
+def session_cookie(user) -> dict:
+    """The name and value of a session cookie of ``user``, logged in without the login form."""
+    client = Client()
+    client.force_login(user)
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+def log_in_by_cookie(context, base_url, user):
+    """Give a browser context the session of ``user`` (logging in through the form is tested elsewhere)."""
+    context.add_cookies([{**session_cookie(user), "url": base_url}])

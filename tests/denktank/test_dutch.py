@@ -1,6 +1,5 @@
 """The platform's Dutch: plurals, informal "je", one name for two-factor login, a readable Logboek."""
 
-import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -15,15 +14,10 @@ from denktank.services import invite_person
 
 from ..conftest import PASSWORD
 from ..factories import UserFactory
+from ..pages import visible_text
 
 # Formal address and the other names two-factor login had.
 NOT_OUR_DUTCH = re.compile(r"\b(?:u|uw|alstublieft)\b|a\.u\.b\.|twee-?factor|authenticatiecode", re.IGNORECASE)
-
-
-def visible_text(response) -> str:
-    page = response.content.decode()
-    page = re.sub(r"(?s)<script.*?</script>|<head>.*?</head>", " ", page)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 # --- Plurals ---------------------------------------------------------------

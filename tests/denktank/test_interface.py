@@ -4,14 +4,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from denktank import audit
 from denktank.models import OutgoingMail, Role
 from denktank.services import invite_person
 
-from ..factories import UserFactory
+from ..conftest import log_in_by_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -19,22 +18,8 @@ AXE = (Path(__file__).parents[1] / "vendor" / "axe-core" / "axe.min.js").read_te
 PHONE = {"width": 360, "height": 740}
 
 
-def log_in(page, live_server, user):
-    """Put a logged-in session cookie in the browser (two-factor is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 @pytest.fixture
-def board(db):
-    return UserFactory(name="Bea Bestuur", email="bestuur@example.nl", roles=[Role.BESTUUR], totp=True)
-
-
-@pytest.fixture
-def busy_platform(board):
+def busy_platform(board_user):
     """Rows with long content: failed mails with long addresses, invitations, audit entries."""
     for number in range(3):
         mail = OutgoingMail.objects.create(
@@ -45,16 +30,16 @@ def busy_platform(board):
             status=OutgoingMail.Status.FAILED,
             last_error="SMTPServerDisconnected: Connection unexpectedly closed by the receiving mail server",
         )
-        audit.record(action="mail.resent", actor=board, target=mail)
+        audit.record(action="mail.resent", actor=board_user, target=mail)
     for number in range(2):
         invite_person(
             name=f"Annemarie van der Velde-Hoogendoorn {number}",
             email=f"annemarie.vandervelde{number}@voorbeeld-organisatie.example.nl",
             role=Role.KAMERLID,
-            invited_by=board,
+            invited_by=board_user,
         )
-    audit.record(action="application.viewed", actor=board)
-    return board
+    audit.record(action="application.viewed", actor=board_user)
+    return board_user
 
 
 OFF_SCREEN = """() => {
@@ -81,7 +66,7 @@ def axe_violations(page) -> list[str]:
 @pytest.mark.parametrize("url", ["/outbox/", "/logboek/", "/uitnodigen/"])
 def test_board_pages_fit_a_phone_screen(page, live_server, busy_platform, url):
     page.set_viewport_size(PHONE)
-    log_in(page, live_server, busy_platform)
+    log_in_by_cookie(page.context, live_server.url, busy_platform)
 
     page.goto(f"{live_server.url}{url}")
 
@@ -93,7 +78,7 @@ def test_board_pages_fit_a_phone_screen(page, live_server, busy_platform, url):
 
 def test_outbox_on_a_phone_shows_status_and_resend_button_on_screen(page, live_server, busy_platform):
     page.set_viewport_size(PHONE)
-    log_in(page, live_server, busy_platform)
+    log_in_by_cookie(page.context, live_server.url, busy_platform)
     page.goto(f"{live_server.url}/outbox/")
 
     button = page.get_by_role("button", name=re.compile("Nieuw exemplaar versturen")).first
@@ -107,7 +92,7 @@ def test_outbox_on_a_phone_shows_status_and_resend_button_on_screen(page, live_s
 @pytest.mark.parametrize("width", [1280, 360])
 def test_board_pages_have_no_serious_accessibility_violations(page, live_server, busy_platform, width):
     page.set_viewport_size({"width": width, "height": 900})
-    log_in(page, live_server, busy_platform)
+    log_in_by_cookie(page.context, live_server.url, busy_platform)
     found = {}
 
     for url in [

@@ -1,6 +1,5 @@
 """The board's updates to the Kamerleden: the facts, the preview, the mail through the outbox, the reminder."""
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from sessions_app import services as sessions_services
 from sessions_app.models import Meeting
 
 from ..factories import UserFactory
-from .test_dutch import visible_text
+from ..pages import payload_of, visible_text
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LAST_UPDATE_UNTIL = datetime(2026, 11, 1, 12, 0, tzinfo=AMSTERDAM)
@@ -279,10 +278,6 @@ def preview(client, title="Sessie 5 in aantocht", text="Beste allen, **goed nieu
     return client.post(reverse("kamerlid_update_new"), {"action": "preview", "title": title, "text": text})
 
 
-def payload_of(response):
-    return re.search(r'name="payload" value="([^"]+)"', response.content.decode()).group(1)
-
-
 def test_board_previews_the_exact_mail_and_sends_it(client_for, board_user, kamerleden, report, last_update):
     client = client_for(board_user)
 
@@ -363,31 +358,6 @@ def test_kamerlid_reads_updates_on_the_dashboard_and_the_list(client_for, board_
     assert detail.status_code == 200
     assert "Beste allen, goed nieuws ." in visible_text(detail)
     assert "Verstuurd op" in visible_text(detail)
-
-
-@pytest.mark.parametrize(
-    ("fixture", "board_page", "reading"),
-    [
-        ("mp_user", 403, 200),
-        ("member_user", 403, 403),
-        ("recruiter_user", 403, 403),
-        ("board_user", 200, 200),
-    ],
-)
-def test_update_pages_per_role(client_for, request, board_user, fixture, board_page, reading, last_update):
-    client = client_for(request.getfixturevalue(fixture))
-
-    assert client.get(reverse("kamerlid_update_new")).status_code == board_page
-    assert client.post(reverse("kamerlid_update_new"), {"title": "T", "text": "T"}).status_code == board_page
-    assert client.get(reverse("kamerlid_updates")).status_code == reading
-    assert client.get(reverse("kamerlid_update", args=[last_update.pk])).status_code == reading
-
-
-@pytest.mark.parametrize("name", ["kamerlid_updates", "kamerlid_update_new"])
-def test_update_pages_send_anonymous_visitors_to_login(client, db, name):
-    url = reverse(name)
-
-    assert client.get(url).url == f"/account/login/?next={url}"
 
 
 def test_update_page_of_a_missing_update_is_404(client_for, mp_user):

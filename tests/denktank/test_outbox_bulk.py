@@ -15,8 +15,8 @@ from denktank.models import AuditEntry, OutgoingMail
 
 from ..concurrency import requires_postgresql, run_concurrently
 from ..demo_fixtures import DEMO_EMAILS, PASSWORD, load_demo_data
+from ..pages import visible_text
 from ..walk import log_in, walk
-from .test_dutch import visible_text
 
 BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DROPPED = "SMTPServerDisconnected: Connection unexpectedly closed"

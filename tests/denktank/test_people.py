@@ -30,7 +30,7 @@ from sessions_app.models import Meeting, Rsvp
 
 from ..conftest import PASSWORD
 from ..factories import UserFactory
-from .test_dutch import visible_text
+from ..pages import visible_text
 
 
 def roles_of(user):

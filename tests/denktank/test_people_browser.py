@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from denktank.models import Invitation, KamerlidUpdate, OutgoingMail, Role, User
 
+from ..conftest import log_in_by_cookie
 from ..factories import UserFactory
 from .test_browser import log_in
 from .test_interface import OFF_SCREEN, PHONE, axe_violations
@@ -88,14 +88,6 @@ def test_board_sends_an_update_the_kamerlid_reads_on_the_dashboard(page, live_se
     expect(page.locator("strong", has_text="schema")).to_be_visible()
 
 
-def open_as(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 @pytest.fixture
 def busy_people(board_user, mp_user):
     for number in range(3):
@@ -127,7 +119,7 @@ PAGES = [
 @pytest.mark.parametrize("width", [360, 1280])
 def test_people_and_update_pages_fit_a_phone_and_pass_axe(page, live_server, busy_people, width):
     page.set_viewport_size({"width": width, "height": PHONE["height"]})
-    open_as(page, live_server, busy_people)
+    log_in_by_cookie(page.context, live_server.url, busy_people)
     person = User.objects.get(email="annemarie.vandervelde0@voorbeeld-organisatie.example.nl")
     update = KamerlidUpdate.objects.get()
     found = {}
@@ -162,7 +154,7 @@ def test_people_and_update_pages_fit_a_phone_and_pass_axe(page, live_server, bus
 
 def test_kamerlid_pages_fit_a_phone(page, live_server, busy_people, mp_user):
     page.set_viewport_size(PHONE)
-    open_as(page, live_server, mp_user)
+    log_in_by_cookie(page.context, live_server.url, mp_user)
     update = KamerlidUpdate.objects.get()
 
     for url in ["/", "/kamerlid-updates/", f"/kamerlid-updates/{update.pk}/"]:

@@ -1,7 +1,5 @@
 """Inviting many people at once from a CSV file: the parser, the preview and the confirmation."""
 
-import re
-
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +9,7 @@ from denktank.models import AuditEntry, Invitation, OutgoingMail, Role, User
 from denktank.people_import import ImportFileError, parse_people_csv
 
 from ..factories import UserFactory
-from .test_dutch import visible_text
+from ..pages import payload_of, visible_text
 
 DUTCH_EXCEL = (
     "\ufeffE-mail;Naam;Rol;Profielen\r\n"
@@ -121,10 +119,6 @@ def test_five_hundred_rows_are_allowed(db):
 
 def upload(client, data, name="mensen.csv"):
     return client.post(reverse("people_import"), {"file": SimpleUploadedFile(name, data, "text/csv")})
-
-
-def payload_of(response):
-    return re.search(r'name="payload" value="([^"]+)"', response.content.decode()).group(1)
 
 
 @pytest.fixture

@@ -76,10 +76,13 @@ def test_idle_logout_of_an_htmx_request_loads_the_login_page_whole(client_for, b
 def test_staff_without_a_role_get_the_idle_timeout_too(client, db, clock):
     staff = UserFactory(is_staff=True, totp=True)
     client.force_login(staff)
-    client.get(reverse("home"))
+    assert client.get(reverse("home")).status_code == 200
     clock.advance(31 * 60)
 
-    assert client.get(reverse("home")).status_code == 302
+    response = client.get(reverse("home"))
+
+    assert response.url == "/account/login/?next=/"
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize("fixture", ["member_user", "mp_user"])

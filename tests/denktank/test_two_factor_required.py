@@ -12,7 +12,7 @@ from denktank.models import Role
 
 from ..conftest import PASSWORD
 from ..factories import UserFactory
-from .test_dutch import visible_text
+from ..pages import visible_text
 
 REFUSAL = (
     "Je rol vraagt om tweestapsverificatie, dus je kunt die niet uitzetten. Telefoon of authenticator-app kwijt? "

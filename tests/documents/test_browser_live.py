@@ -4,9 +4,7 @@ import os
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
-from django.test import Client
 from playwright.sync_api import expect
 
 from denktank.models import Role
@@ -15,6 +13,7 @@ from documents.live import services as live
 from documents.models import Draft, Revision, RevisionWriter, Section
 
 from ..asgi_server import AsgiServer
+from ..conftest import log_in_by_cookie
 from ..factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -60,18 +59,8 @@ def shared_section():
 
 def logged_in(browser, server, user):
     """A browser context with the user's session (logging in through the form is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
     context = browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": server.url,
-            }
-        ]
-    )
+    log_in_by_cookie(context, server.url, user)
     page = context.new_page()
     page.errors = []
     page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))

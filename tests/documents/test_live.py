@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings as django_settings
 from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone
@@ -20,6 +19,7 @@ from documents.live import services as live
 from documents.models import LiveText, LiveUpdate, ReportVersion, Revision, RevisionWriter, Section
 from documents.routing import websocket_application
 
+from ..conftest import session_cookie
 from ..factories import UserFactory
 from .conftest import FOUR
 
@@ -36,12 +36,6 @@ def _in_memory_layer(settings):
         if room._idle_handle is not None:
             room._idle_handle.cancel()
     rooms._rooms.clear()
-
-
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}".encode()
 
 
 class Writer:
@@ -62,7 +56,8 @@ class Writer:
         headers = [(b"origin", self.origin.encode())] if self.origin else []
         if self.user is not None:
             # The login writes a session: in the test's own thread, with its database connection.
-            headers.append((b"cookie", await sync_to_async(session_cookie)(self.user)))
+            cookie = await sync_to_async(session_cookie)(self.user)
+            headers.append((b"cookie", f"{cookie['name']}={cookie['value']}".encode()))
         self.communicator = WebsocketCommunicator(
             websocket_application(), f"/ws/einddocument/{self.section_id}/", headers=headers
         )
@@ -134,11 +129,6 @@ def run(coroutine_function):
         return pool.submit(async_to_sync(coroutine_function)).result()
 
 
-@pytest.fixture
-def kamerlid(db):
-    return UserFactory(name="Karin Kamerlid", email="kamerlid@example.nl", roles=[Role.KAMERLID])
-
-
 # --- Who may connect ----------------------------------------------------------------------
 
 
@@ -160,12 +150,12 @@ def test_other_origin_and_missing_origin_are_refused(section, writers):
     assert not LiveText.objects.exists()
 
 
-def test_unseen_or_missing_section_closes_with_4403_before_anything_is_sent(section, kamerlid):
+def test_unseen_or_missing_section_closes_with_4403_before_anything_is_sent(section, mp_user):
     assert section.shared is False
 
     async def scenario():
         for section_id in (section.pk, 999_999):
-            writer = Writer(section_id, kamerlid)
+            writer = Writer(section_id, mp_user)
             assert await writer.connect() is True
             output = await writer.communicator.receive_output(2)
             assert output == {"type": "websocket.close", "code": 4403}
@@ -175,7 +165,7 @@ def test_unseen_or_missing_section_closes_with_4403_before_anything_is_sent(sect
     assert not LiveText.objects.exists()
 
 
-def test_kamerlid_follows_a_shared_section_read_only_and_cannot_send_edits(section, writers, kamerlid):
+def test_kamerlid_follows_a_shared_section_read_only_and_cannot_send_edits(section, writers, mp_user):
     section.shared = True
     section.save()
 
@@ -183,7 +173,7 @@ def test_kamerlid_follows_a_shared_section_read_only_and_cannot_send_edits(secti
         owner = Writer(section.pk, writers[0])
         assert await owner.connect()
         await owner.sync()
-        follower = Writer(section.pk, kamerlid)
+        follower = Writer(section.pk, mp_user)
         assert await follower.connect()
         await follower.sync()
         assert follower.mode()["readonly"] is True
@@ -274,12 +264,12 @@ def test_publishing_makes_open_editors_read_only_at_once(section, writers):
     run(scenario)
 
 
-def test_a_section_no_longer_shared_disconnects_the_kamerlid(section, kamerlid):
+def test_a_section_no_longer_shared_disconnects_the_kamerlid(section, mp_user):
     section.shared = True
     section.save()
 
     async def scenario():
-        follower = Writer(section.pk, kamerlid)
+        follower = Writer(section.pk, mp_user)
         assert await follower.connect()
         await follower.sync()
 

@@ -27,12 +27,6 @@ def test_source_pages_open_and_save(client_for, request, who):
     assert Source.objects.get(key="cpb2026").title == "Werk en AI"
 
 
-def test_kamerlid_cannot_edit_sources(client_for, mp_user):
-    client = client_for(mp_user)
-    assert client.get(reverse("documents:source_new")).status_code == 403
-    assert client.get(reverse("documents:source_edit", args=[Source.objects.first().pk])).status_code == 403
-
-
 @pytest.fixture
 def two_recommendations(db):
     shared = Section.objects.get(title="Inleiding")

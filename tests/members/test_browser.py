@@ -3,17 +3,15 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
-from django.test import Client
 from playwright.sync_api import expect
 
 from denktank.models import OutgoingMail, Role
 from members import services
 from members.models import Application, ExpertiseProfile
 
-from ..conftest import log_in
+from ..conftest import log_in, log_in_by_cookie
 from .conftest import ApplicationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -120,14 +118,6 @@ def test_applicant_is_selected_and_becomes_a_member(page, browser, live_server, 
 PHONE = {"width": 360, "height": 740}
 
 
-def log_in_as(page, live_server, user):
-    """A session cookie for ``user`` (logging in through the form is tested above)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-
-
 def within_the_screen(locator):
     box = locator.bounding_box()
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
@@ -146,7 +136,7 @@ def test_recruitment_pages_fit_a_phone(page, live_server, board_user):
     )
     applicant.cv.save("cv.pdf", ContentFile(b"%PDF-1.4 cv"))
     page.set_viewport_size(PHONE)
-    log_in_as(page, live_server, board_user)
+    log_in_by_cookie(page.context, live_server.url, board_user)
 
     what_if = f"/werving/samenstelling/?erbij={extra[0].pk}&erbij={extra[1].pk}&zonder={members[0].pk}"
     for path in ["/werving/", f"/werving/{applicant.pk}/", "/werving/samenstelling/", what_if, "/werving/talent/"]:

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 
 from documents.models import Recommendation
@@ -56,3 +57,10 @@ def confirmed(presentation, email="gerda@example.org", name=GUEST_NAME) -> Guest
 def guest(presentation) -> Guest:
     """A guest with a place."""
     return confirmed(presentation)
+
+
+class SignedLongAgo(signing.TimestampSigner):
+    """Signs as if eight days ago: past the week a confirmation link lasts."""
+
+    def timestamp(self):
+        return signing.b62_encode(int(timezone.now().timestamp()) - 8 * 24 * 3600)

@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import signing
 from django.utils import timezone
 
 from denktank.models import AuditEntry, OutgoingMail
@@ -23,7 +22,7 @@ from sessions_app.exceptions import (
 from sessions_app.links import CONFIRM_SALT, make_guest_token, read_confirm_token, read_guest_token
 from sessions_app.models import Guest, GuestReminder, Reaction
 
-from .conftest import confirmed, register
+from .conftest import SignedLongAgo, confirmed, register
 
 CONFIRM_LINK = re.compile(r"http://testserver/sessies/eindpresentatie/bevestigen/[^/\s]+/")
 GUEST_LINK = re.compile(r"http://testserver/sessies/eindpresentatie/gast/[^/\s]+/")
@@ -245,11 +244,6 @@ def test_a_cancelled_guest_registers_afresh_and_the_old_links_stop_working(prese
 
 
 # --- Links -------------------------------------------------------------------------
-
-
-class SignedLongAgo(signing.TimestampSigner):
-    def timestamp(self):
-        return signing.b62_encode(int(timezone.now().timestamp()) - 8 * 24 * 3600)
 
 
 def test_a_confirmation_link_expires_after_a_week_but_still_leads_a_confirmed_guest_home(presentation):

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,89 +19,7 @@ from sessions_app.links import CONFIRM_SALT, make_confirm_token, make_guest_toke
 from sessions_app.models import Guest, Reaction
 from sessions_app.views import REGISTER_LIMIT
 
-from .conftest import confirmed, register
-
-LOGIN = "login"
-OK = "allowed"
-ROLES = ["anonymous", "kamerlid", "deelnemer", "werving", "bestuur"]
-BEARER = (200, 200, 200, 200, 200)  # a link from a mail: whoever holds it
-BOARD_PAGE = (LOGIN, 403, 403, 403, 200)
-
-GET = {
-    "register": BEARER,
-    "registered": BEARER,
-    "guest_confirm": BEARER,
-    "guest": BEARER,
-    "guest_ics": BEARER,
-    "guest_cancel": BEARER,
-    "guest_reactions": BEARER,
-    "member_reactions": (LOGIN, 403, 200, 403, 403),
-    "presentation_manage": BOARD_PAGE,
-    "presentation_attendance": (LOGIN, 403, 403, 403, 405),
-    "presentation_export": BOARD_PAGE,
-    "presentation_reactions": BOARD_PAGE,
-    "reaction_taken_on": (LOGIN, 403, 403, 403, 405),
-}
-POST = {
-    "register": (OK,) * 5,
-    "guest_confirm": (OK,) * 5,
-    "guest_cancel": (OK,) * 5,
-    "guest_reactions": (OK,) * 5,
-    "member_reactions": (LOGIN, 403, OK, 403, 403),
-    "presentation_manage": (LOGIN, 403, 403, 403, OK),
-    "presentation_attendance": (LOGIN, 403, 403, 403, OK),
-    "reaction_taken_on": (LOGIN, 403, 403, 403, OK),
-}
-
-
-@pytest.fixture
-def world(presentation, recommendations, member_user, mp_user, recruiter_user, board_user):
-    """A guest with a place who reacted, an unconfirmed one, and a user per role."""
-    guest = confirmed(presentation)
-    unconfirmed = register(presentation, email="nog-niet@example.org", name="Nog Niet")
-    reaction = services.save_reaction(recommendation=recommendations[0], stance="support", comment="Ja!", guest=guest)
-    return {
-        "users": dict(zip(ROLES, [None, mp_user, member_user, recruiter_user, board_user], strict=True)),
-        "kwargs": {
-            "guest_confirm": {"token": make_confirm_token(unconfirmed)},
-            **{
-                name: {"token": make_guest_token(guest)}
-                for name in ["guest", "guest_ics", "guest_cancel", "guest_reactions"]
-            },
-            "reaction_taken_on": {"pk": reaction.pk},
-        },
-    }
-
-
-def outcome(response):
-    if response.status_code == 302 and reverse("account_login") in response["Location"]:
-        return LOGIN
-    return response.status_code
-
-
-@pytest.mark.parametrize(("name", "role"), [(n, r) for n in GET for r in ROLES])
-def test_get_as_every_role(client, world, name, role):
-    if world["users"][role]:
-        client.force_login(world["users"][role])
-
-    response = client.get(reverse(f"sessions_app:{name}", kwargs=world["kwargs"].get(name, {})))
-
-    assert outcome(response) == GET[name][ROLES.index(role)]
-
-
-@pytest.mark.parametrize(("name", "role"), [(n, r) for n in POST for r in ROLES])
-def test_post_as_every_role(client, world, name, role):
-    if world["users"][role]:
-        client.force_login(world["users"][role])
-
-    response = client.post(reverse(f"sessions_app:{name}", kwargs=world["kwargs"].get(name, {})))
-
-    expected = POST[name][ROLES.index(role)]
-    if expected == OK:
-        assert response.status_code in (200, 302) and outcome(response) != LOGIN
-    else:
-        assert outcome(response) == expected
-
+from .conftest import SignedLongAgo, confirmed, register
 
 # --- The public page and registering ----------------------------------------------------
 
@@ -275,14 +192,6 @@ def test_the_calendar_file_of_a_guest_with_a_place(client, guest):
     body = response.content.decode()
     assert "SUMMARY:Denktank: Eindpresentatie" in body
     assert "LOCATION:Den Haag\\, adres volgt" in body
-
-
-SIGNED_TOO_LONG_AGO = 8 * 24 * 3600
-
-
-class SignedLongAgo(signing.TimestampSigner):
-    def timestamp(self):
-        return signing.b62_encode(int(timezone.now().timestamp()) - SIGNED_TOO_LONG_AGO)
 
 
 @pytest.mark.parametrize(
