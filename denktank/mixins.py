@@ -1,5 +1,8 @@
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.cache import patch_cache_control
 
 
 class PermissionMixin:
@@ -25,3 +28,26 @@ class PermissionMixin:
         if self.object_permission_required and not self.request.user.has_perm(self.object_permission_required, obj):
             raise Http404
         return obj
+
+
+def no_store(response):
+    """Personal data: no browser or proxy keeps a copy (back button, shared computers)."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def no_store_page(view):
+    """``no_store`` as a decorator of a view function (for ``method_decorator``)."""
+
+    @wraps(view)
+    def page(request, *args, **kwargs):
+        return no_store(view(request, *args, **kwargs))
+
+    return page
+
+
+class NoStoreMixin:
+    """A page with personal data, answered with ``no_store``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return no_store(super().dispatch(request, *args, **kwargs))

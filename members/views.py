@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
-from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -16,7 +15,7 @@ from django.views.generic import FormView, ListView, TemplateView, UpdateView
 from denktank.exceptions import DomainError
 from denktank.forms import is_valid_id
 from denktank.http import over_rate_limit
-from denktank.mixins import PermissionMixin
+from denktank.mixins import NoStoreMixin, PermissionMixin
 from denktank.models import Role, User
 
 from . import selectors, services
@@ -33,15 +32,6 @@ from .models import NOTE_MAX_LENGTH, Application, ExpertiseProfile, MailTemplate
 
 APPLY_LIMIT = 5  # applications per address per hour: enough for a family, too few for a bot
 APPLY_WINDOW = 60 * 60
-
-
-class NoStoreMixin:
-    """Pages with personal data: no browser or proxy keeps a copy (back button, shared computers)."""
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -7,6 +7,9 @@ mkdir -p var
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null || PYTHON=python3
 
+# What WeasyPrint needs to render the report's PDF, and gettext for the Dutch catalogue.
+PLATFORM_PACKAGES=(gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+
 # apt_install PACKAGE...: install Debian packages that are missing (as root).
 apt_install() {
   local missing=()

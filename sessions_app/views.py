@@ -13,12 +13,11 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank.exceptions import DomainError
 from denktank.http import over_rate_limit
-from denktank.mixins import PermissionMixin
+from denktank.mixins import NoStoreMixin, PermissionMixin, no_store, no_store_page
 
 from . import selectors, services
 from .exceptions import AnswerLinkForSomeoneElse, ReasonRequired
@@ -360,7 +359,7 @@ class AttachmentDownloadView(PermissionMixin, View):
         response = FileResponse(
             attachment.file.open("rb"), as_attachment=True, filename=f"{attachment.title}.{extension}"
         )
-        response["Cache-Control"] = "private, no-store"
+        no_store(response)
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
@@ -411,7 +410,7 @@ class FeedView(View):
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
+    no_store(response)
     return response
 
 
@@ -421,7 +420,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 def _public(view_class):
     """A page for visitors without an account; it shows personal data, so no browser or proxy keeps a copy."""
     view_class = method_decorator(login_not_required, name="dispatch")(view_class)
-    return method_decorator(never_cache, name="dispatch")(view_class)
+    return method_decorator(no_store_page, name="dispatch")(view_class)
 
 
 @_public
@@ -659,8 +658,7 @@ class PresentationBoardMixin(PermissionMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-@method_decorator(never_cache, name="dispatch")
-class PresentationManageView(PresentationBoardMixin, TemplateView):
+class PresentationManageView(NoStoreMixin, PresentationBoardMixin, TemplateView):
     """Registration settings, the guest list by status, and attendance at the door."""
 
     template_name = "sessions_app/presentation_manage.html"
@@ -749,7 +747,7 @@ class PresentationExportView(PresentationBoardMixin, View):
         # Excel in Dutch opens semicolon-separated UTF-8 with a byte order mark without asking.
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="eindpresentatie-deurlijst.csv"'
-        response["Cache-Control"] = "private, no-store"
+        no_store(response)
         response.write("\ufeff")
         writer = csv.writer(response, delimiter=";")
         writer.writerow([_("Name"), _("Organisation"), _("VVD member"), _("Present")])
@@ -770,8 +768,7 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@method_decorator(never_cache, name="dispatch")
-class PresentationReactionsView(PresentationBoardMixin, TemplateView):
+class PresentationReactionsView(NoStoreMixin, PresentationBoardMixin, TemplateView):
     """Per recommendation: the counts as a bar, the comments, and a summary in Markdown for the annex."""
 
     template_name = "sessions_app/presentation_reactions.html"
