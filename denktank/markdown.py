@@ -25,10 +25,14 @@ def render_markdown(text: str) -> SafeString:
     Raw HTML in the source is escaped by the parser, and the result passes an
     allowlist (no scripts, no event handlers, only http(s) and mailto links).
     """
-    html = _markdown.render(text or "")
+    return sanitise(_markdown.render(text or ""))
+
+
+def sanitise(html: str, extra_tags: frozenset[str] = frozenset()) -> SafeString:
+    """HTML through the allowlist of rendered texts, with ``extra_tags`` allowed as well."""
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | extra_tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from denktank import audit
+from denktank import selectors as denktank_selectors
 from denktank.exceptions import AccountAlreadyActive
 from denktank.models import AuditEntry, OutgoingMail, Role, User
 from denktank.outbox import queue_mail, queue_templated_mail
@@ -174,9 +175,9 @@ def _decide_seat(*, application: Application, by: User) -> Application:
             raise NotAllowedInStage
         # Checked before the seat is given: an invitation would only reset this
         # person's password, so the selection is refused as a whole, as before.
-        existing = User.objects.filter(email__iexact=application.email, is_active=True).first()
-        if existing is not None and existing.has_usable_password():
-            raise AccountAlreadyActive(user=existing)
+        existing = denktank_selectors.active_accounts(emails=[application.email])
+        if existing:
+            raise AccountAlreadyActive(user=next(iter(existing.values())))
         if seats_used() >= SEATS:
             raise SeatsFullError
         PendingDecisionMail.objects.filter(application=application).delete()

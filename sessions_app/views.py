@@ -177,7 +177,9 @@ class AnswerLinkView(View):
             if request.user.is_authenticated and request.user != self.person:
                 raise AnswerLinkForSomeoneElse
         except DomainError as error:
-            return render(request, "sessions_app/answer_link_invalid.html", {"error": error.message}, status=410)
+            return link_invalid(
+                request, error, back_url=reverse("sessions_app:calendar"), back_label=_("Open the calendar")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, token):
@@ -417,6 +419,12 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 # --- The public final presentation ---------------------------------------------
 
 
+def link_invalid(request, error, *, back_url: str, back_label: str):
+    """A link from a mail that no longer works (410): the reason, and where to go instead."""
+    context = {"error": error.message, "back_url": back_url, "back_label": back_label}
+    return render(request, "sessions_app/link_invalid.html", context, status=410)
+
+
 def _public(view_class):
     """A page for visitors without an account; it shows personal data, so no browser or proxy keeps a copy."""
     view_class = method_decorator(login_not_required, name="dispatch")(view_class)
@@ -477,7 +485,9 @@ class GuestLinkMixin:
         try:
             self.guest = self.read_token(kwargs["token"])
         except DomainError as error:
-            return render(request, "sessions_app/guest_link_invalid.html", {"error": error.message}, status=410)
+            return link_invalid(
+                request, error, back_url=reverse("sessions_app:register"), back_label=_("To the registration page")
+            )
         self.presentation = self.guest.presentation
         self.meeting = self.presentation.meeting
         return super().dispatch(request, *args, **kwargs)
