@@ -70,6 +70,22 @@ def _two_factor_set_up(request, user) -> bool:
     return True
 
 
+def privileged_session_valid(session, user) -> bool:
+    """Whether a session of someone who must use two-factor login still counts: set up, and not idled out.
+
+    For connections that carry a session but are no page request (the live
+    editor's socket): the same rules as ``RequireTwoFactorMiddleware`` and
+    ``PrivilegedSessionMiddleware``, read without writing the session.
+    """
+    seen = session is not None and session.get(TWO_FACTOR_SEEN_KEY) == user.pk
+    return (seen or is_mfa_enabled(user)) and not _idled_out(session, clock())
+
+
+def _idled_out(session, now: float) -> bool:
+    last = session.get(LAST_ACTIVITY_KEY) if session is not None else None
+    return last is not None and now - last > settings.PRIVILEGED_IDLE_TIMEOUT
+
+
 class DutchFirstLocaleMiddleware(LocaleMiddleware):
     """Speak Dutch unless the visitor picked another language with the switch.
 
@@ -113,10 +129,8 @@ class PrivilegedSessionMiddleware:
     def __call__(self, request):
         now = clock()
         privileged_before = _is_privileged(request.user)
-        if privileged_before:
-            last = request.session.get(LAST_ACTIVITY_KEY)
-            if last is not None and now - last > settings.PRIVILEGED_IDLE_TIMEOUT:
-                return self._log_out(request)
+        if privileged_before and _idled_out(request.session, now):
+            return self._log_out(request)
         response = self.get_response(request)
         # Checked after the view as well: the login itself happens in a view
         # (which may set a "remember me" expiry after the login signal), and

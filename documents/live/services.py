@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from allauth.mfa.utils import is_mfa_enabled
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from pycrdt import Doc, Text, get_state, merge_updates
 
+from denktank.middleware import privileged_session_valid
 from denktank.models import User
 from denktank.rules import requires_two_factor
 
@@ -195,14 +194,8 @@ def connection_access(*, user, section_id: int, session=None, reload: bool = Fal
         user = User.objects.filter(pk=user.pk).first()
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if requires_two_factor(user):
-        if not is_mfa_enabled(user):
-            return None
-        from denktank.middleware import LAST_ACTIVITY_KEY, clock
-
-        last = session.get(LAST_ACTIVITY_KEY) if session is not None else None
-        if last is not None and clock() - last > settings.PRIVILEGED_IDLE_TIMEOUT:
-            return None
+    if requires_two_factor(user) and not privileged_session_valid(session, user):
+        return None
     section = Section.objects.filter(pk=section_id).first()
     if section is None or not user.has_perm("documents.view_section", section):
         return None

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from pycrdt import Doc, Text
 
+from denktank import middleware
 from denktank.models import Role
 from documents import services as document_services
 from documents.live import protocol, rooms
@@ -873,3 +874,23 @@ def test_save_version_keeps_the_writers_private_draft(section, writers):
     run(scenario)
     assert Section.objects.get(pk=section.pk).head.text == "Live. " + FOUR
     assert Draft.objects.get(user=writers[0]).text == FOUR + " Nog beslissen."
+
+
+# --- Two-factor roles on the socket ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("two_factor", "idle_minutes", "connects"),
+    [(True, 0, True), (True, 29, True), (True, 31, False), (False, 0, False)],
+)
+def test_the_board_connects_only_with_two_factor_and_a_session_that_did_not_idle_out(
+    section, two_factor, idle_minutes, connects
+):
+    board = UserFactory(roles=[Role.BESTUUR], totp=two_factor)
+    session = {middleware.LAST_ACTIVITY_KEY: int(middleware.clock()) - idle_minutes * 60}
+
+    access = live.connection_access(user=board, section_id=section.pk, session=session)
+
+    assert (access is not None) is connects
+    if connects:
+        assert access.can_edit is True
