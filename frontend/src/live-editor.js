@@ -262,6 +262,9 @@ function setupLiveEditor (root) {
     const container = document.createElement('div')
     shadow.appendChild(container)
     const label = text(root, 'Editor', 'Markdown')
+    // CodeMirror's own words (search panel, go to line, folding, announcements) in the page's language.
+    const phrasesElement = root.dataset.livePhrases ? document.getElementById(root.dataset.livePhrases) : null
+    const phrases = phrasesElement ? JSON.parse(phrasesElement.textContent) : {}
     view = new EditorView({
       root: shadow,
       parent: container,
@@ -269,6 +272,7 @@ function setupLiveEditor (root) {
         doc: ytext.toString(),
         extensions: [
           basicSetup,
+          EditorState.phrases.of(phrases),
           markdown(),
           EditorView.lineWrapping,
           yCollab(ytext, awareness, { undoManager: new Y.UndoManager(ytext) }),

@@ -359,3 +359,20 @@ def test_a_private_draft_can_be_thrown_away_and_an_identical_one_goes_quietly(br
         context_b.close()
     assert not Draft.objects.exists()
     assert live.live_text(section_id=section.pk) == FOUR
+
+
+def test_the_editors_own_search_panel_speaks_dutch(browser, asgi_server, shared_section):
+    section, writers = shared_section
+    context, page = logged_in(browser, asgi_server, writers[0])
+    try:
+        editor = open_live(page, asgi_server, section)
+        editor.locator(".cm-line").first.click()
+        page.keyboard.press("Control+f")
+
+        panel = page.locator(".cm-search")
+        expect(panel.locator("input[name=search]")).to_have_attribute("placeholder", "Zoeken")
+        expect(panel.locator("button[name=next]")).to_have_text("volgende")
+        expect(panel.locator("label").first).to_contain_text("hoofdlettergevoelig")
+        assert page.errors == []
+    finally:
+        context.close()
