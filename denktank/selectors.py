@@ -221,7 +221,7 @@ def role_change_to_undo(person: User) -> AuditEntry | None:
 def board_who_can_log_in():
     """Active board members with a password: who can still run the platform."""
     return (
-        User.objects.filter(is_active=True, groups__name=Role.BESTUUR)
+        User.objects.active_with_role(Role.BESTUUR)
         .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .exclude(password="")
     )
@@ -229,7 +229,7 @@ def board_who_can_log_in():
 
 def board_members():
     """Everyone the board's own mails go to: the active board members."""
-    return User.objects.filter(is_active=True, groups__name=Role.BESTUUR).distinct().order_by("name", "pk")
+    return User.objects.active_with_role(Role.BESTUUR)
 
 
 def accounts_by_email(*, emails: list[str]) -> dict[str, User]:
@@ -256,7 +256,7 @@ RECOMMENDATION_CHARS = 300
 
 def kamerlid_recipients():
     """Who receives a Kamerlid update: every active Kamerlid."""
-    return User.objects.filter(is_active=True, groups__name=Role.KAMERLID).distinct().order_by("name", "pk")
+    return User.objects.active_with_role(Role.KAMERLID)
 
 
 def kamerlid_updates():

@@ -122,7 +122,7 @@ class SectionSettingsForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     owners = forms.ModelMultipleChoiceField(
         label=_("Owners"),
-        queryset=User.objects.filter(groups__name=Role.DEELNEMER, is_active=True).order_by("name"),
+        queryset=User.objects.active_with_role(Role.DEELNEMER),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -224,7 +224,7 @@ class ProfileDescriptionForm(forms.ModelForm):
 class TalentNoteForm(forms.Form):
     member = IdChoiceField(
         label=_("Member"),
-        queryset=User.objects.filter(groups__name=Role.DEELNEMER, is_active=True),
+        queryset=User.objects.active_with_role(Role.DEELNEMER),
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("This member does not exist (any more).")},
     )

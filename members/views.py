@@ -361,7 +361,7 @@ class TalentNotesView(NoStoreMixin, PermissionMixin, TemplateView):
     template_name = "members/talent_notes.html"
 
     def get_context_data(self, form=None, **kwargs):
-        members = User.objects.filter(groups__name=Role.DEELNEMER, is_active=True).order_by("name")
+        members = User.objects.active_with_role(Role.DEELNEMER)
         notes = TalentNote.objects.select_related("author", "member")
         by_member = {}
         for note in notes:

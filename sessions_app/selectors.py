@@ -15,11 +15,11 @@ from .models import Attendance, CalendarFeed, Guest, Meeting, Phase, Presentatio
 def participants(meeting: Meeting):
     """The people expected to answer: the members, and for physical meetings the Kamerleden."""
     roles = [Role.DEELNEMER, Role.KAMERLID] if meeting.is_physical else [Role.DEELNEMER]
-    return User.objects.filter(is_active=True, groups__name__in=roles).distinct().order_by("name")
+    return User.objects.active_with_role(*roles)
 
 
 def members():
-    return User.objects.filter(is_active=True, groups__name=Role.DEELNEMER).order_by("name")
+    return User.objects.active_with_role(Role.DEELNEMER)
 
 
 def current_answers(meeting: Meeting) -> dict[int, Rsvp]:
