@@ -57,6 +57,7 @@ def save_revision(
     credited_to: User | None = None,
     restored_from: Revision | None = None,
     check_permission: bool = True,
+    keep_draft: bool = False,
 ) -> SaveResult:
     """Save a new revision of a section, never losing anyone's work.
 
@@ -66,7 +67,8 @@ def save_revision(
     locked, so concurrent saves queue up and each gets its own number.
     Raises ``ReportFrozen`` while a published version freezes the report.
     Side effects: creates a ``Revision``, moves the section's head, deletes
-    the writer's autosaved draft.
+    the writer's autosaved draft (unless ``keep_draft``: a revision cut from
+    the live text is not the text of the writer's form).
     """
     if check_permission and not can_edit_section(author, section):
         raise NotAllowedToEdit
@@ -87,7 +89,8 @@ def save_revision(
                 raise EditConflict(head=head, conflicts=result.conflicts)
             text, merged = result.text, True
         if head is not None and text == head.text and restored_from is None and credited_to is None:
-            Draft.objects.filter(section=section, user=author).delete()
+            if not keep_draft:
+                Draft.objects.filter(section=section, user=author).delete()
             return SaveResult(revision=head, merged=merged)
         revision = Revision.objects.create(
             section=section,
@@ -102,7 +105,8 @@ def save_revision(
         )
         section.head = revision
         section.save(update_fields=["head"])
-        Draft.objects.filter(section=section, user=author).delete()
+        if not keep_draft:
+            Draft.objects.filter(section=section, user=author).delete()
     return SaveResult(revision=revision, merged=merged)
 
 

@@ -353,9 +353,8 @@ def cut_revision(*, section_id: int, by: User | None = None, note: str = "", idl
             last_writer = max((row for row in uncut if row[2] is not None), key=lambda row: row[0])[2]
             author = User.objects.filter(pk=last_writer).first()
         head_before = section.head_id
-        # save_revision drops its author's private draft, but the draft is the form's,
-        # not this text: it stays until its writer inserts it or throws it away.
-        kept = Draft.objects.filter(section=section, user=author).first() if author is not None else None
+        # The author's private draft is the form's, not this text: it stays until
+        # its writer inserts it or throws it away, unless it says what was just saved.
         result = save_revision(
             section=section,
             author=author,
@@ -363,10 +362,12 @@ def cut_revision(*, section_id: int, by: User | None = None, note: str = "", idl
             base_id=section.head_id,
             note=note,
             check_permission=False,
+            keep_draft=True,
         )
         created = result.revision.pk != head_before
-        if kept is not None and kept.text.strip() != text.strip() and not Draft.objects.filter(pk=kept.pk).exists():
-            kept.save(force_insert=True)
+        draft = Draft.objects.filter(section=section, user=author).first() if author is not None else None
+        if draft is not None and draft.text.strip() == text.strip():
+            draft.delete()
         LiveUpdate.objects.filter(pk__in=[row[0] for row in uncut]).update(in_revision=True)
         if created:
             RevisionWriter.objects.bulk_create(
