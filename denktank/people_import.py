@@ -15,7 +15,9 @@ from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import Role
+from .models import Role, User
+from .selectors import accounts_by_email
+from .services import PersonToInvite
 
 MAX_FILE_BYTES = 200 * 1024
 MAX_ROWS = 500
@@ -182,3 +184,31 @@ def _check(row: ImportRow, *, roles: dict[str, str], seen: dict[str, int]) -> No
         row.errors.append(
             _("Unknown role “%(role)s”: write Bestuur, Werving, Deelnemer or Kamerlid.") % {"role": row.role}
         )
+
+
+@dataclass
+class ImportPreview:
+    """What confirming an import would do: each row with the account its address has already, if any."""
+
+    rows: list[tuple[ImportRow, User | None]]
+    to_invite: list[PersonToInvite]
+
+    @property
+    def existing(self) -> int:
+        return sum(1 for _row, account in self.rows if account is not None)
+
+    @property
+    def with_errors(self) -> int:
+        return sum(1 for row, _account in self.rows if not row.is_valid)
+
+
+def preview(parsed: ParsedImport) -> ImportPreview:
+    """Who would be invited: the valid rows whose address has no account yet. Nothing is written."""
+    existing = accounts_by_email(emails=[row.email for row in parsed.rows if row.is_valid])
+    rows = [(row, existing.get(row.email) if row.is_valid else None) for row in parsed.rows]
+    to_invite = [
+        PersonToInvite(email=row.email, name=row.name, role=row.role)
+        for row, account in rows
+        if row.is_valid and account is None
+    ]
+    return ImportPreview(rows=rows, to_invite=to_invite)

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from . import outbox, selectors, services
+from . import outbox, people_import, selectors, services
 from .exceptions import (
     AccountAlreadyActive,
     DomainError,
@@ -46,7 +46,6 @@ from .forms import (
 from .mixins import PermissionMixin
 from .models import AuditEntry, KamerlidUpdate, OutgoingMail, Role, User
 from .rules import requires_two_factor
-from .services import PersonToInvite
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -400,21 +399,17 @@ class ImportPeopleView(PermissionMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form})
         parsed = form.cleaned_data["file"]
-        existing = selectors.accounts_by_email(emails=[row.email for row in parsed.rows if row.is_valid])
-        rows = [(row, existing.get(row.email) if row.is_valid else None) for row in parsed.rows]
-        to_invite = [
-            PersonToInvite(email=row.email, name=row.name, role=row.role)
-            for row, account in rows
-            if row.is_valid and account is None
-        ]
+        plan = people_import.preview(parsed)
         context = {
             "form": ImportUploadForm(),
-            "rows": rows,
+            "rows": plan.rows,
             "has_profiles": parsed.has_profiles,
-            "to_invite": len(to_invite),
-            "existing": sum(1 for _row, account in rows if account is not None),
-            "with_errors": sum(1 for row, _account in rows if not row.is_valid),
-            "confirm_form": ImportConfirmForm(initial={"payload": sign_import(to_invite)}) if to_invite else None,
+            "to_invite": len(plan.to_invite),
+            "existing": plan.existing,
+            "with_errors": plan.with_errors,
+            "confirm_form": ImportConfirmForm(initial={"payload": sign_import(plan.to_invite)})
+            if plan.to_invite
+            else None,
         }
         return render(request, self.template_name, context)
 
