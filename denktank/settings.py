@@ -148,7 +148,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "denktank.cache.FileCache",
             "LOCATION": VAR_DIR / "cache",
         }
     }

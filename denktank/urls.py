@@ -1,3 +1,4 @@
+from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -5,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from . import views
+from .page_cache import cached_page
 
 # The admin logs in through allauth: rate limits and two-factor apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -32,6 +34,8 @@ urlpatterns = [
     path("sessies/", include("sessions_app.urls")),
     path("einddocument/", include("documents.urls")),
     path("", include("members.urls")),
+    # allauth's login page, served from the cache like the other read pages.
+    path("account/login/", cached_page(account_views.login), name="account_login"),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -45,11 +45,12 @@ from .forms import (
 )
 from .mixins import PermissionMixin
 from .models import AuditEntry, KamerlidUpdate, OutgoingMail, Role, User
+from .page_cache import AUDIT, DATA, CachedPageMixin
 from .rules import requires_two_factor
 
 
 @method_decorator(login_not_required, name="dispatch")
-class HomeView(TemplateView):
+class HomeView(CachedPageMixin, TemplateView):
     """The public page for visitors, a dashboard per role for everyone else."""
 
     def get_template_names(self):
@@ -62,7 +63,7 @@ class HomeView(TemplateView):
         return context
 
 
-class InviteView(PermissionMixin, FormView):
+class InviteView(PermissionMixin, CachedPageMixin, FormView):
     permission_required = "denktank.invite_people"
     template_name = "denktank/invite.html"
     form_class = InviteForm
@@ -127,7 +128,7 @@ class AcceptInvitationView(View):
         return render(self.request, self.template_name, {"form": form, "invitation": self.invitation})
 
 
-class OutboxView(PermissionMixin, ListView):
+class OutboxView(PermissionMixin, CachedPageMixin, ListView):
     permission_required = "denktank.view_outbox"
     template_name = "denktank/outbox.html"
     paginate_by = 50
@@ -228,17 +229,18 @@ class ResendMailView(PermissionMixin, View):
         return redirect("outbox")
 
 
-class AuditLogView(PermissionMixin, ListView):
+class AuditLogView(PermissionMixin, CachedPageMixin, ListView):
     permission_required = "denktank.view_audit_log"
     template_name = "denktank/audit_log.html"
     paginate_by = 100
+    cache_areas = (DATA, AUDIT)
     queryset = AuditEntry.objects.select_related("actor")
 
 
 # --- People --------------------------------------------------------------------------
 
 
-class PeopleView(PermissionMixin, ListView):
+class PeopleView(PermissionMixin, CachedPageMixin, ListView):
     """Every account, with roles, status, two-factor, last login and invitation; filtered and paged."""
 
     permission_required = "denktank.manage_people"
@@ -257,11 +259,13 @@ class PeopleView(PermissionMixin, ListView):
         return context
 
 
-class PersonView(PermissionMixin, TemplateView):
+class PersonView(PermissionMixin, CachedPageMixin, TemplateView):
     """One person: what the list shows, the actions on them and what happened to them."""
 
     permission_required = "denktank.manage_people"
     template_name = "denktank/person.html"
+    # Its history is read from the audit log.
+    cache_areas = (DATA, AUDIT)
 
     @cached_property
     def person(self) -> User:
@@ -437,7 +441,7 @@ class ImportPeopleView(PermissionMixin, View):
 # --- Kamerlid updates -------------------------------------------------------------------
 
 
-class KamerlidUpdateListView(PermissionMixin, ListView):
+class KamerlidUpdateListView(PermissionMixin, CachedPageMixin, ListView):
     permission_required = "denktank.read_kamerlid_updates"
     template_name = "denktank/kamerlid_updates.html"
     context_object_name = "updates"
@@ -447,7 +451,7 @@ class KamerlidUpdateListView(PermissionMixin, ListView):
         return selectors.kamerlid_updates()
 
 
-class KamerlidUpdateView(PermissionMixin, DetailView):
+class KamerlidUpdateView(PermissionMixin, CachedPageMixin, DetailView):
     permission_required = "denktank.read_kamerlid_updates"
     template_name = "denktank/kamerlid_update.html"
     context_object_name = "update"

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
@@ -10,6 +11,7 @@ from denktank import audit
 from denktank.exceptions import DomainError
 from denktank.forms import is_valid_id
 from denktank.mixins import PermissionMixin
+from denktank.page_cache import DATA, LIVE, CachedPageMixin, cached_page
 
 from . import merge, selectors, services
 from .citations import Numbering
@@ -33,7 +35,7 @@ from .live import services as live
 from .models import Amendment, Comment, Draft, ReportExport, Revision, Section, Source
 
 
-class ReportView(PermissionMixin, TemplateView):
+class ReportView(PermissionMixin, CachedPageMixin, TemplateView):
     """The report's structure and progress; the Kamerlid sees which sections are shared."""
 
     permission_required = "documents.view_progress"
@@ -75,9 +77,14 @@ class SectionMixin(PermissionMixin):
         return redirect(self.section.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 
-class SectionView(SectionMixin, DetailView):
+class SectionView(SectionMixin, CachedPageMixin, DetailView):
     template_name = "documents/section.html"
     context_object_name = "section"
+    # Open proposals are previewed against the live text.
+    cache_areas = (DATA, LIVE)
+
+    def page_cacheable(self):
+        return "saved_section" not in self.request.session
 
     def get_object(self, queryset=None):
         return self.section
@@ -125,6 +132,7 @@ class EditView(SectionMixin, View):
     section_permission = "documents.edit_section"
     template_name = "documents/edit.html"
 
+    @method_decorator(cached_page(areas=(DATA, LIVE)))
     def get(self, request, pk):
         if selectors.current_version() is not None:
             messages.info(request, ReportFrozen.message)
@@ -265,7 +273,7 @@ class PreviewView(SectionMixin, View):
         )
 
 
-class HistoryView(SectionMixin, TemplateView):
+class HistoryView(SectionMixin, CachedPageMixin, TemplateView):
     template_name = "documents/history.html"
 
     def get_context_data(self, **kwargs):
@@ -349,7 +357,7 @@ class AmendmentView(SectionMixin, FormView):
         return self.back()
 
 
-class AmendmentDetailView(SectionMixin, TemplateView):
+class AmendmentDetailView(SectionMixin, CachedPageMixin, TemplateView):
     """One proposal on its own page: what it changed in the text it was made on, and the decision."""
 
     permission_required = "documents.discuss_section"
@@ -452,7 +460,7 @@ class NewSectionView(PermissionMixin, View):
         return redirect("documents:report")
 
 
-class RecommendationsView(PermissionMixin, FormView):
+class RecommendationsView(PermissionMixin, CachedPageMixin, FormView):
     """Recommendations and the questions and directions they answer."""
 
     permission_required = "documents.view_progress"
@@ -481,7 +489,7 @@ class RecommendationsView(PermissionMixin, FormView):
         return redirect("documents:recommendations")
 
 
-class ExportsView(PermissionMixin, TemplateView):
+class ExportsView(PermissionMixin, CachedPageMixin, TemplateView):
     """The board starts PDF exports and downloads earlier ones; everyone downloads published versions."""
 
     permission_required = "documents.view_published"
@@ -540,6 +548,7 @@ class PublishView(PermissionMixin, View):
     permission_required = "documents.publish_report"
     template_name = "documents/publish.html"
 
+    @method_decorator(cached_page)
     def get(self, request):
         return self._render(PublishForm())
 
@@ -569,7 +578,7 @@ class PublishView(PermissionMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
 
-class SourcesView(PermissionMixin, TemplateView):
+class SourcesView(PermissionMixin, CachedPageMixin, TemplateView):
     """The shared library of sources that sections cite."""
 
     permission_required = "documents.view_progress"

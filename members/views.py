@@ -17,6 +17,7 @@ from denktank.forms import is_valid_id
 from denktank.http import over_rate_limit
 from denktank.mixins import NoStoreMixin, PermissionMixin
 from denktank.models import Role, User
+from denktank.page_cache import CachedPageMixin
 
 from . import selectors, services
 from .forms import (
@@ -35,7 +36,7 @@ APPLY_WINDOW = 60 * 60
 
 
 @method_decorator(login_not_required, name="dispatch")
-class ApplyView(NoStoreMixin, FormView):
+class ApplyView(NoStoreMixin, CachedPageMixin, FormView):
     template_name = "members/apply.html"
     form_class = ApplicationForm
 
@@ -80,7 +81,7 @@ class PrivacyView(TemplateView):
         return super().get_context_data(contact_email=settings.CONTACT_EMAIL, **kwargs)
 
 
-class ApplicationListView(NoStoreMixin, PermissionMixin, ListView):
+class ApplicationListView(NoStoreMixin, PermissionMixin, CachedPageMixin, ListView):
     permission_required = "members.view_applications"
     template_name = "members/application_list.html"
     paginate_by = 50
@@ -116,12 +117,16 @@ class ApplicationMixin(NoStoreMixin, PermissionMixin):
         return redirect("members:detail", pk=self.application.pk)
 
 
-class ApplicationDetailView(ApplicationMixin, TemplateView):
+class ApplicationDetailView(ApplicationMixin, CachedPageMixin, TemplateView):
     template_name = "members/application_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        # Every look is logged, also when the page comes from the cache.
+        services.record_view(application=self.application, viewer=request.user)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, scorecard_form=None, **kwargs):
         application, user = self.application, self.request.user
-        services.record_view(application=application, viewer=user)
         summary = selectors.score_summary(application=application, viewer=user)
         if scorecard_form is None:
             initial = {}
@@ -149,6 +154,7 @@ class ScorecardView(ApplicationDetailView):
         if not form.is_valid():
             # Show the page again with the errors and everything typed, the note included.
             messages.error(request, _("Give every profile a score from 1 to 5, and a recommendation."))
+            services.record_view(application=self.application, viewer=request.user)
             return self.render_to_response(self.get_context_data(scorecard_form=form))
         try:
             services.save_scorecard(
@@ -270,7 +276,7 @@ def _ids(values) -> list[int]:
     return [int(value) for value in values if is_valid_id(value)]
 
 
-class CompositionView(NoStoreMixin, PermissionMixin, TemplateView):
+class CompositionView(NoStoreMixin, PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "members.view_applications"
     template_name = "members/composition.html"
 
@@ -281,7 +287,7 @@ class CompositionView(NoStoreMixin, PermissionMixin, TemplateView):
         return super().get_context_data(composition=composition, **kwargs)
 
 
-class DecisionMailsView(NoStoreMixin, PermissionMixin, TemplateView):
+class DecisionMailsView(NoStoreMixin, PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "members.screen_applications"
     template_name = "members/decision_mails.html"
 
@@ -314,7 +320,7 @@ class MailTemplateView(PermissionMixin, UpdateView):
         return super().form_valid(form)
 
 
-class ProfilesView(PermissionMixin, TemplateView):
+class ProfilesView(PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "members.view_applications"
     template_name = "members/profiles.html"
 
@@ -356,7 +362,7 @@ class ProcedureView(PermissionMixin, View):
         return redirect("members:list")
 
 
-class TalentNotesView(NoStoreMixin, PermissionMixin, TemplateView):
+class TalentNotesView(NoStoreMixin, PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "members.view_talent_notes"
     template_name = "members/talent_notes.html"
 

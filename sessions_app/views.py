@@ -18,6 +18,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 from denktank.exceptions import DomainError
 from denktank.http import over_rate_limit
 from denktank.mixins import NoStoreMixin, PermissionMixin, no_store, no_store_page
+from denktank.page_cache import CachedPageMixin
 
 from . import selectors, services
 from .exceptions import AnswerLinkForSomeoneElse, ReasonRequired
@@ -52,7 +53,7 @@ REGISTER_LIMIT = 10
 REGISTER_WINDOW = 60 * 60
 
 
-class CalendarView(PermissionMixin, TemplateView):
+class CalendarView(PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "sessions_app.view_calendar"
     template_name = "sessions_app/calendar.html"
 
@@ -96,7 +97,7 @@ def _who_is_coming(meeting: Meeting, user, answers: dict) -> dict:
     return {"coming": [p for p in people if getattr(answers.get(p.pk), "answer", None) == Rsvp.Answer.YES]}
 
 
-class MeetingDetailView(PermissionMixin, DetailView):
+class MeetingDetailView(PermissionMixin, CachedPageMixin, DetailView):
     permission_required = "sessions_app.view_calendar"
     model = Meeting
     template_name = "sessions_app/meeting_detail.html"
@@ -366,7 +367,7 @@ class AttachmentDownloadView(PermissionMixin, View):
         return response
 
 
-class AttendanceOverviewView(PermissionMixin, TemplateView):
+class AttendanceOverviewView(PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "sessions_app.manage_calendar"
     template_name = "sessions_app/attendance_overview.html"
 
@@ -432,7 +433,7 @@ def _public(view_class):
 
 
 @_public
-class RegisterView(FormView):
+class RegisterView(CachedPageMixin, FormView):
     template_name = "sessions_app/presentation_register.html"
     form_class = GuestRegistrationForm
 
@@ -641,7 +642,7 @@ class GuestReactionsView(GuestLinkMixin, ReactionsMixin, TemplateView):
         return super().get_context_data(may_react=self.guest.address_confirmed, **kwargs)
 
 
-class MemberReactionsView(PermissionMixin, ReactionsMixin, TemplateView):
+class MemberReactionsView(PermissionMixin, ReactionsMixin, CachedPageMixin, TemplateView):
     permission_required = "sessions_app.react_to_recommendations"
 
     def respondent(self):
@@ -668,7 +669,7 @@ class PresentationBoardMixin(PermissionMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class PresentationManageView(NoStoreMixin, PresentationBoardMixin, TemplateView):
+class PresentationManageView(NoStoreMixin, PresentationBoardMixin, CachedPageMixin, TemplateView):
     """Registration settings, the guest list by status, and attendance at the door."""
 
     template_name = "sessions_app/presentation_manage.html"
@@ -778,7 +779,7 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-class PresentationReactionsView(NoStoreMixin, PresentationBoardMixin, TemplateView):
+class PresentationReactionsView(NoStoreMixin, PresentationBoardMixin, CachedPageMixin, TemplateView):
     """Per recommendation: the counts as a bar, the comments, and a summary in Markdown for the annex."""
 
     template_name = "sessions_app/presentation_reactions.html"

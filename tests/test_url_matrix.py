@@ -330,7 +330,7 @@ def url_patterns(resolvers=None, prefix="", namespace=""):
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from url_patterns(entry.url_patterns, route, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
+        elif isinstance(entry, URLPattern) and entry.name and not route.startswith(tuple(EXCLUDED_PREFIXES)):
             yield (
                 namespace + entry.name,
                 route,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from denktank import outbox
+from denktank import outbox, page_cache
 from denktank.celery import app
 from denktank.models import AuditEntry, OutgoingMail
 from denktank.tasks import send_mail_task
@@ -36,6 +36,11 @@ def test_queue_mail_in_rolled_back_transaction_is_never_sent():
     assert mail.outbox == []
 
 
+def sends(callbacks):
+    """The on-commit callbacks that send mail (not the cached pages' data versions)."""
+    return [callback for callback in callbacks if not isinstance(callback, page_cache.Changed)]
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_queue_mail_is_sent_after_commit():
     with transaction.atomic():
@@ -56,7 +61,7 @@ def test_queue_mail_with_known_idempotency_key_returns_existing_row(db, django_c
 
     assert first.pk == second.pk
     assert OutgoingMail.objects.count() == 1
-    assert len(callbacks) == 1
+    assert len(sends(callbacks)) == 1
 
 
 def test_send_task_run_twice_sends_once(db, django_capture_on_commit_callbacks):
@@ -276,7 +281,7 @@ def test_broker_outage_after_commit_leaves_the_mail_for_the_sweep(db, django_cap
         row = queue()
 
     row.refresh_from_db()
-    assert (len(callbacks), row.status, row.attempts) == (1, OutgoingMail.Status.QUEUED, 0)
+    assert (len(sends(callbacks)), row.status, row.attempts) == (1, OutgoingMail.Status.QUEUED, 0)
     later = timezone.now() + timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS + 1)
     assert outbox.sweep_outbox(now=later) == {"due": 1, "sent": 1, "unknown": 0}
 

@@ -1,0 +1,210 @@
+"""Read pages come from the cache until something they show changes (denktank.page_cache).
+
+These tests commit for real (``transaction=True``): the data versions change
+when a write commits, which never happens inside a test's own transaction.
+"""
+
+import pytest
+from django.db import connection, transaction
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from denktank import audit, page_cache
+from denktank.cache import FallbackRedisCache
+from denktank.models import AuditEntry, Role
+from documents.models import Comment, Section
+
+from ..factories import UserFactory
+from ..members.conftest import ApplicationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def member(client):
+    client.force_login(UserFactory(name="Dirk Deelnemer", roles=[Role.DEELNEMER]))
+    return client
+
+
+def warm(client, url):
+    """Open a page as a browser does: the first answer sets the CSRF cookie, the second is kept."""
+    client.get(url)
+    return client.get(url).content.decode()
+
+
+def view(client, url, **headers):
+    """The page and the number of queries it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def first_section():
+    return Section.objects.order_by("position", "pk").first()
+
+
+def test_a_page_seen_before_comes_from_the_cache_without_queries(member):
+    report = reverse("documents:report")
+    kept = warm(member, report)
+
+    page, queries = view(member, report)
+
+    assert (page, queries) == (kept, 0)
+
+
+def rename_with_save(section):
+    section.title = "Werk in verandering"
+    section.save()
+
+
+def rename_with_update(section):
+    # QuerySet.update() sends no signal: the write is noticed where the SQL runs.
+    Section.objects.filter(pk=section.pk).update(title="Werk in verandering")
+
+
+def rename_with_sql(section):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE documents_section SET title = %s WHERE id = %s", ["Werk in verandering", section.pk])
+
+
+def rename_in_a_transaction(section):
+    with transaction.atomic():
+        Section.objects.filter(pk=section.pk).update(title="Tijdelijk")
+        Section.objects.filter(pk=section.pk).update(title="Werk in verandering")
+
+
+@pytest.mark.parametrize("rename", [rename_with_save, rename_with_update, rename_with_sql, rename_in_a_transaction])
+def test_every_kind_of_committed_write_shows_on_the_next_view(member, rename):
+    report = reverse("documents:report")
+    warm(member, report)
+
+    rename(first_section())
+    page, queries = view(member, report)
+
+    assert "Werk in verandering" in page
+    assert queries > 0
+
+
+def test_a_rolled_back_write_or_one_that_changes_no_row_keeps_the_page(member):
+    report = reverse("documents:report")
+    kept = warm(member, report)
+    before = page_cache.versions([page_cache.DATA])
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Section.objects.filter(pk=first_section().pk).update(title="Nooit gebeurd")
+        raise RuntimeError
+    Section.objects.filter(pk=-1).update(title="Niemand")
+
+    assert page_cache.versions([page_cache.DATA]) == before
+    assert view(member, report) == (kept, 0)
+
+
+def test_a_new_comment_and_its_message_show_at_once(member):
+    section = first_section()
+    url = reverse("documents:section", args=[section.pk])
+    warm(member, url)
+
+    posted = member.post(reverse("documents:comment", args=[section.pk]), {"text": "Eerst de cijfers."}, follow=True)
+    page = posted.content.decode()
+
+    assert Comment.objects.get().text == "Eerst de cijfers."
+    assert "Eerst de cijfers." in page
+    assert "Reactie geplaatst." in page
+
+
+def test_every_person_gets_their_own_page(client):
+    dirk = UserFactory(name="Dirk Deelnemer", roles=[Role.DEELNEMER])
+    karin = UserFactory(name="Karin Kamerlid", roles=[Role.KAMERLID])
+    client.force_login(dirk)
+    warm(client, "/")
+
+    client.force_login(karin)
+    page, queries = view(client, "/")
+
+    assert "Karin" in page and "Dirk" not in page
+    assert queries > 0
+
+
+def test_a_browser_without_csrf_cookie_is_answered_afresh(member):
+    report = reverse("documents:report")
+    warm(member, report)
+
+    del member.cookies["csrftoken"]
+    _, queries = view(member, report)
+
+    assert queries > 0
+
+
+def test_an_htmx_request_is_answered_afresh(member):
+    report = reverse("documents:report")
+    warm(member, report)
+
+    _, queries = view(member, report, headers={"HX-Request": "true"})
+
+    assert queries > 0
+
+
+def test_a_new_minute_renders_the_page_afresh(member, monkeypatch):
+    report = reverse("documents:report")
+    warm(member, report)
+    now = page_cache.time.time()
+
+    monkeypatch.setattr(page_cache.time, "time", lambda: now + 60)
+    _, queries = view(member, report)
+
+    assert queries > 0
+
+
+def test_looking_at_an_applicant_is_logged_every_time_and_leaves_other_pages_cached(client):
+    client.force_login(UserFactory(roles=[Role.WERVING], totp=True))
+    application = ApplicationFactory()
+    detail = reverse("members:detail", args=[application.pk])
+    applicants = reverse("members:list")
+    kept = warm(client, applicants)
+    warm(client, detail)
+    data = page_cache.versions([page_cache.DATA])
+
+    page, queries = view(client, detail)
+
+    assert application.name in page
+    assert AuditEntry.objects.filter(action="application.viewed").count() == 3
+    assert queries == 2  # the applicant and the audit entry; the page from the cache
+    assert page_cache.versions([page_cache.DATA]) == data
+    assert view(client, applicants) == (kept, 0)
+
+
+def test_the_audit_log_shows_a_new_entry_at_once(client):
+    board = UserFactory(roles=[Role.BESTUUR], totp=True)
+    client.force_login(board)
+    warm(client, reverse("audit_log"))
+
+    audit.record(action="application.viewed", actor=board)
+    page, queries = view(client, reverse("audit_log"))
+
+    assert "Aanmelding bekeken" in page
+    assert queries > 0
+
+
+def request_with_csrf_cookie(user):
+    request = RequestFactory().get("/einddocument/")
+    request.user = user
+    request.META["CSRF_COOKIE"] = "a" * 32
+    return request
+
+
+def test_no_page_is_kept_while_the_request_has_uncommitted_writes():
+    request = request_with_csrf_cookie(UserFactory(roles=[Role.DEELNEMER]))
+    assert page_cache.page_key(request, [page_cache.DATA]) is not None
+
+    with transaction.atomic():
+        Section.objects.filter(pk=first_section().pk).update(title="Nog niet vastgelegd")
+        assert page_cache.page_key(request, [page_cache.DATA]) is None
+
+
+def test_no_page_is_kept_while_the_shared_cache_is_away(monkeypatch):
+    request = request_with_csrf_cookie(UserFactory(roles=[Role.DEELNEMER]))
+    monkeypatch.setattr(page_cache, "cache", FallbackRedisCache("redis://127.0.0.1:1/0", {}))
+
+    assert page_cache.page_key(request, [page_cache.DATA]) is None
