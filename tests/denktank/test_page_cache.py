@@ -4,8 +4,10 @@ These tests commit for real (``transaction=True``): the data versions change
 when a write commits, which never happens inside a test's own transaction.
 """
 
+import threading
+
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,8 +15,10 @@ from django.urls import reverse
 from denktank import audit, page_cache
 from denktank.cache import FallbackRedisCache
 from denktank.models import AuditEntry, Role
+from documents import selectors
 from documents.models import Comment, Section
 
+from ..concurrency import requires_postgresql
 from ..factories import UserFactory
 from ..members.conftest import ApplicationFactory
 
@@ -208,3 +212,39 @@ def test_no_page_is_kept_while_the_shared_cache_is_away(monkeypatch):
     monkeypatch.setattr(page_cache, "cache", FallbackRedisCache("redis://127.0.0.1:1/0", {}))
 
     assert page_cache.page_key(request, [page_cache.DATA]) is None
+
+
+def test_a_write_committed_while_a_page_renders_shows_on_the_next_view(member, monkeypatch):
+    """The page rendered from the old data is kept under the old version, which no one asks for again."""
+    requires_postgresql()
+    report = reverse("documents:report")
+    warm(member, report)
+    section = first_section()
+    data_read, renamed = threading.Event(), threading.Event()
+    read_sections = selectors.section_tree
+
+    def section_tree_then_wait(**kwargs):
+        tree = read_sections(**kwargs)
+        data_read.set()
+        renamed.wait(timeout=10)
+        return tree
+
+    def rename():
+        data_read.wait(timeout=10)
+        Section.objects.filter(pk=section.pk).update(title="Werk in verandering")
+        renamed.set()
+
+    monkeypatch.setattr(selectors, "section_tree", section_tree_then_wait)
+    page_cache.changed(page_cache.DATA)  # the report is rendered, not read from the cache
+    writer = threading.Thread(target=lambda: (rename(), connections.close_all()))
+    writer.start()
+    rendered_before_the_write = member.get(report).content.decode()
+    writer.join(timeout=10)
+    monkeypatch.undo()
+
+    page, queries = view(member, report)
+
+    assert section.title in rendered_before_the_write
+    assert "Werk in verandering" not in rendered_before_the_write
+    assert "Werk in verandering" in page
+    assert queries > 0
