@@ -45,7 +45,7 @@ from .forms import (
 )
 from .mixins import PermissionMixin
 from .models import AuditEntry, KamerlidUpdate, OutgoingMail, Role, User
-from .page_cache import AUDIT, DATA, CachedPageMixin
+from .page_cache import AUDIT, DATA, CachedPageMixin, cached_page
 from .rules import requires_two_factor
 
 
@@ -153,7 +153,7 @@ class OutboxView(PermissionMixin, CachedPageMixin, ListView):
         return context
 
 
-class UnknownMailsView(PermissionMixin, TemplateView):
+class UnknownMailsView(PermissionMixin, CachedPageMixin, TemplateView):
     """Mails whose fate is unknown, grouped by when their sending started and why it broke off."""
 
     permission_required = "denktank.view_outbox"
@@ -479,6 +479,7 @@ class KamerlidUpdateNewView(PermissionMixin, View):
     form_template = "denktank/kamerlid_update_form.html"
     preview_template = "denktank/kamerlid_update_preview.html"
 
+    @method_decorator(cached_page)
     def get(self, request):
         return self.render_form(KamerlidUpdateForm())
 

@@ -335,7 +335,7 @@ class ResolveCommentView(SectionMixin, View):
         return self.back("comments")
 
 
-class AmendmentView(SectionMixin, FormView):
+class AmendmentView(SectionMixin, CachedPageMixin, FormView):
     permission_required = "documents.discuss_section"
     template_name = "documents/amendment.html"
     form_class = AmendmentForm
@@ -588,7 +588,7 @@ class SourcesView(PermissionMixin, CachedPageMixin, TemplateView):
         return super().get_context_data(sources=Source.objects.all(), form=SourceForm(), **kwargs)
 
 
-class SourceEditView(PermissionMixin, FormView):
+class SourceEditView(PermissionMixin, CachedPageMixin, FormView):
     permission_required = "documents.manage_sources"
     template_name = "documents/source_form.html"
     form_class = SourceForm

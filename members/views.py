@@ -306,7 +306,7 @@ class DecisionMailsView(NoStoreMixin, PermissionMixin, CachedPageMixin, Template
 
 # Edit views load their object in get_object() (UpdateView does it before the
 # form or the context needs it), never as a side effect of building the form.
-class MailTemplateView(PermissionMixin, UpdateView):
+class MailTemplateView(PermissionMixin, CachedPageMixin, UpdateView):
     permission_required = "members.edit_mail_texts"
     template_name = "members/form_page.html"
     form_class = MailTemplateForm
@@ -328,7 +328,7 @@ class ProfilesView(PermissionMixin, CachedPageMixin, TemplateView):
         return super().get_context_data(profiles=ExpertiseProfile.objects.all(), **kwargs)
 
 
-class ProfileEditView(PermissionMixin, UpdateView):
+class ProfileEditView(PermissionMixin, CachedPageMixin, UpdateView):
     permission_required = "members.edit_profiles"
     template_name = "members/form_page.html"
     form_class = ProfileDescriptionForm

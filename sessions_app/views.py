@@ -212,7 +212,7 @@ class AnswerLinkView(View):
         )
 
 
-class BoardMeetingFormView(MeetingMixin, FormView):
+class BoardMeetingFormView(MeetingMixin, CachedPageMixin, FormView):
     """Base for the board's forms on one meeting."""
 
     permission_required = "sessions_app.manage_calendar"
@@ -315,7 +315,7 @@ class CancelMeetingView(MeetingMixin, View):
         return redirect("sessions_app:detail", pk=pk)
 
 
-class NewMeetingView(PermissionMixin, FormView):
+class NewMeetingView(PermissionMixin, CachedPageMixin, FormView):
     permission_required = "sessions_app.manage_calendar"
     template_name = "sessions_app/meeting_form.html"
     form_class = NewMeetingForm
@@ -382,7 +382,7 @@ class MeetingIcsView(MeetingMixin, View):
         return _ics_response(build_calendar([self.meeting], include_link=include_link), f"denktank-{pk}.ics")
 
 
-class FeedSettingsView(PermissionMixin, TemplateView):
+class FeedSettingsView(PermissionMixin, CachedPageMixin, TemplateView):
     permission_required = "sessions_app.subscribe_feed"
     template_name = "sessions_app/feed.html"
 
