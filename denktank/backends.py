@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from . import page_cache
 from .models import User
 
 USER_CACHE_SECONDS = 60
@@ -38,7 +39,13 @@ def forget_user(pk) -> None:
     """
     key = user_key(pk)
     cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+
+    def forget_after_commit():
+        cache.delete(key)
+        # Again for the pages: one made in between, with the old person, under the new data version.
+        page_cache.changed(page_cache.DATA)
+
+    transaction.on_commit(forget_after_commit)
 
 
 class CachedUserMixin:

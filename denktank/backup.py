@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.db.backends.postgresql.client import DatabaseClient
 from django.db.migrations.loader import MigrationLoader
@@ -376,8 +376,9 @@ def restore_backup(*, archive: Path, force: bool = False) -> RestoreResult:
             )
         _restore_database(work / manifest["database"]["file"])
         ContentType.objects.clear_cache()
-        # Sessions and rendered pages in the cache belong to the database that was replaced.
-        cache.clear()
+        # Sessions and rendered pages in the caches belong to the database that was replaced.
+        for each in caches.all():
+            each.clear()
         private_files = _replace_private_files(work / "private", root, keep=work)
     counts = live_row_counts()
     differ = sorted(

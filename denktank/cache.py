@@ -81,3 +81,15 @@ class FileCache(FileBasedCache):
     def _write_content(self, file, timeout, value):
         file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
         file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))
+
+    def delete_expired(self) -> int:
+        """Remove the files whose time is up, and say how many: Django removes one only when it is read
+        again, and an old page's key never is."""
+        removed = 0
+        for name in self._list_cache_files():
+            try:
+                with open(name, "rb") as file:
+                    removed += self._is_expired(file)
+            except FileNotFoundError:
+                pass  # removed meanwhile by another process
+        return removed

@@ -16,25 +16,35 @@ the current minute:
   "expired") right, and is the longest any cached page can outlive a write
   it could not notice (a write while the shared cache was unreachable).
 
+The versions are read as a GET request comes in (``VersionsMiddleware``),
+before anything reads data: a write committed while the page is made then
+leaves it under the old version, which no one asks for again.
+
 Nothing is served from the cache or stored in it for a request with messages
-to show, for an htmx request, for a browser without a CSRF cookie, or while
-this request's own connection has uncommitted writes.
+to show, for an htmx or JSON request, for a browser without a CSRF cookie,
+while this request's own connection has uncommitted writes, or while the
+cache is unreachable; only 200 HTML answers are kept. Pages live in a cache
+of their own (``CACHES["pages"]``).
 """
 
 import hashlib
+import logging
 import re
 import time
 from dataclasses import dataclass
 from functools import wraps
 from uuid import uuid4
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.translation import get_language
 
+logger = logging.getLogger(__name__)
+
 DATA, AUDIT, LIVE = "data", "audit", "live"
+AREAS = (DATA, AUDIT, LIVE)
 # Tables outside the DATA area; django_session is in none (no page shows a session).
 AREA_OF_TABLE = {
     "denktank_auditentry": AUDIT,
@@ -49,25 +59,36 @@ WRITE = re.compile(r'\s*(?:(?P<insert>INSERT\s+INTO)|UPDATE|DELETE\s+FROM)\s+"?(
 READ = re.compile(r"\s*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|SET|SHOW|EXPLAIN)\b", re.IGNORECASE)
 
 
+def store():
+    """The cache the pages and their versions live in: one of their own, so pages never crowd out
+    rate limits, used two-factor codes or sessions."""
+    return caches["pages"]
+
+
 def _version_key(area: str) -> str:
-    return f"pages:version:{area}"
+    return f"version:{area}"
 
 
-def versions(areas) -> list[str]:
+def versions(areas=AREAS) -> dict[str, str]:
     """The current token of each area; an area without one (evicted, never set) gets a new one."""
-    keys = [_version_key(area) for area in areas]
-    found = cache.get_many(keys)
-    for key in keys:
+    pages = store()
+    keys = {area: _version_key(area) for area in areas}
+    found = pages.get_many(keys.values())
+    for key in keys.values():
         if key not in found:
             # add() lets one process win when several start at once.
-            cache.add(key, uuid4().hex, None)
-            found[key] = cache.get(key) or uuid4().hex
-    return [found[key] for key in keys]
+            pages.add(key, uuid4().hex, None)
+            found[key] = pages.get(key) or uuid4().hex
+    return {area: found[key] for area, key in keys.items()}
 
 
 def changed(area: str) -> None:
     """Every page cached under this area's current version is out of date."""
-    cache.set(_version_key(area), uuid4().hex, None)
+    try:
+        store().set(_version_key(area), uuid4().hex, None)
+    except Exception:
+        # The write stands; pages kept before it can be served until the minute ends.
+        logger.exception("Could not record a change of %s in the page cache", area)
 
 
 @dataclass(frozen=True)
@@ -99,8 +120,15 @@ def note_write(execute, sql, params, many, context):
         if not connection.in_atomic_block:
             changed(area)
         elif Changed(area) not in _pending(connection):
-            transaction.on_commit(Changed(area), using=connection.alias)
+            # Robust: the other on-commit work (mails, forgetting cached people) runs whatever happens here.
+            transaction.on_commit(Changed(area), using=connection.alias, robust=True)
     return result
+
+
+def sweep() -> int:
+    """Remove kept pages whose time is up from a file cache (Redis expires them itself); how many."""
+    pages = store()
+    return pages.delete_expired() if hasattr(pages, "delete_expired") else 0
 
 
 def install(sender, connection, **kwargs):
@@ -119,38 +147,70 @@ def _own_writes_pending() -> bool:
     return connection.in_atomic_block and any(isinstance(callback, Changed) for callback in _pending(connection))
 
 
+class VersionsMiddleware:
+    """Reads the data versions when a GET request comes in, before the view or anything else reads data.
+
+    Read later, a write committed in between would give the new version to a
+    page made from the old data.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "GET":
+            try:
+                request.data_versions = versions()
+                request.data_versions_shared = getattr(store(), "shared", True)
+            except Exception:
+                logger.exception("The page cache cannot be read: pages are rendered afresh")
+        return self.get_response(request)
+
+
 def page_key(request, areas) -> str | None:
     """The key of this request's page, or None when it must be rendered afresh and not kept."""
     secret = request.META.get("CSRF_COOKIE")
     if (
         request.method != "GET"
         or not secret
+        or not getattr(request, "data_versions", None)
+        # The shared cache is away: other processes would not see this process's changes.
+        or not getattr(request, "data_versions_shared", False)
         or getattr(request, "htmx", False)
+        or not request.accepts("text/html")
         or len(getattr(request, "_messages", ())) > 0
         or _own_writes_pending()
     ):
         return None
-    current = versions(areas)
-    if not getattr(cache, "shared", True):
-        return None  # the shared cache is away: other processes would not see this process's changes
+    current = [request.data_versions[area] for area in areas]
     parts = (current, int(time.time() // 60), request.user.pk, secret, get_language(), request.build_absolute_uri())
-    return "pages:page:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return "page:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def serve(request, areas, render):
-    """The page from the cache, or ``render()`` kept there when it is a plain 200 page."""
+    """The page from the cache, or ``render()`` kept there when it is a plain 200 HTML page."""
     key = page_key(request, areas)
-    if key is None:
-        return render()
-    kept = cache.get(key)
+    kept = None
+    if key is not None:
+        try:
+            kept = store().get(key)
+        except Exception:
+            logger.exception("The page cache cannot be read: this page is rendered afresh")
+            key = None
     if kept is not None:
         status, content, headers = kept
         return HttpResponse(content, status=status, headers=headers)
     response = render()
+    if key is None:
+        return response
 
     def keep(response):
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.status_code, response.content, dict(response.items())), PAGE_SECONDS)
+        html = response.get("Content-Type", "").startswith("text/html")
+        if response.status_code == 200 and html and not response.streaming and not response.cookies:
+            try:
+                store().set(key, (response.status_code, response.content, dict(response.items())), PAGE_SECONDS)
+            except Exception:
+                logger.exception("The page cache cannot be written: this page is not kept")
 
     if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.add_post_render_callback(keep)
@@ -159,12 +219,14 @@ def serve(request, areas, render):
     return response
 
 
-def cached_page(view=None, *, areas=(DATA,)):
-    """A view function's GET answers, cached as described above."""
+def cached_page(view=None, *, areas=(DATA,), cacheable=None):
+    """A view function's GET answers, cached as described above; ``cacheable(request)`` may refuse one."""
 
     def decorate(view):
         @wraps(view)
         def page(request, *args, **kwargs):
+            if cacheable is not None and not cacheable(request):
+                return view(request, *args, **kwargs)
             return serve(request, areas, lambda: view(request, *args, **kwargs))
 
         return page

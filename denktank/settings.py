@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "denktank.page_cache.VersionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "denktank.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,13 +145,22 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # it must be shared by every process: Redis when configured, files otherwise.
 if REDIS_URL:
     # Falls back to local memory while Redis is away, so logging in never needs Redis.
-    CACHES = {"default": {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": REDIS_URL},
+        "pages": {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pages"},
+    }
 else:
     CACHES = {
         "default": {
             "BACKEND": "denktank.cache.FileCache",
             "LOCATION": VAR_DIR / "cache",
-        }
+        },
+        # Read pages (denktank.page_cache): each is kept for a minute or two, per person and page.
+        "pages": {
+            "BACKEND": "denktank.cache.FileCache",
+            "LOCATION": VAR_DIR / "pages",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
     }
 
 # Django's and allauth's backends, reading the logged-in person from the cache (denktank.backends).
@@ -278,6 +288,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Every 30 s: with the 75 s threshold below, a cut-off send is marked unknown within two minutes.
     "sweep-outbox": {"task": "denktank.tasks.sweep_outbox", "schedule": 30.0},
+    "sweep-page-cache": {"task": "denktank.tasks.sweep_page_cache", "schedule": 120.0},
     "session-reminders": {"task": "sessions_app.tasks.send_session_reminders", "schedule": 300.0},
     "purge-applications": {"task": "members.tasks.purge_due_applications", "schedule": crontab(hour=3, minute=15)},
     "owner-digests": {"task": "documents.tasks.send_owner_digests", "schedule": crontab(hour=8, minute=0)},

@@ -12,9 +12,14 @@ from .settings import REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Local memory, cleared between tests so rate limits and used TOTP codes
-# never carry over from one test to the next.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cleared between tests so rate limits, used TOTP codes and kept pages never
+# carry over from one test to the next. Pages in files, as on a machine
+# without Redis: the ASGI server the browser tests start is another process,
+# and it must see the data versions the test's own writes change.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "denktank.cache.FileCache", "LOCATION": VAR_DIR / "pages"},  # noqa: F405
+}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import translation
 
-from . import backup, outbox, services
+from . import backup, outbox, page_cache, services
 
 
 @shared_task
@@ -27,3 +27,9 @@ def remind_kamerlid_update() -> int:
     # Safe to run often or twice at once: each four-week gap has one unique reminder row.
     with translation.override("nl"):
         return services.remind_board_of_kamerlid_update()
+
+
+@shared_task
+def sweep_page_cache() -> int:
+    # Pages can hold personal data (applicants, guests): none stays on disk long after its two minutes.
+    return page_cache.sweep()

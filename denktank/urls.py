@@ -34,8 +34,13 @@ urlpatterns = [
     path("sessies/", include("sessions_app.urls")),
     path("einddocument/", include("documents.urls")),
     path("", include("members.urls")),
-    # allauth's login page, served from the cache like the other read pages.
-    path("account/login/", cached_page(account_views.login), name="account_login"),
+    # allauth's login page, served from the cache like the other read pages while the browser's
+    # session holds nothing (a login waiting for its two-factor code is in the session).
+    path(
+        "account/login/",
+        cached_page(account_views.login, cacheable=lambda request: not request.session.keys()),
+        name="account_login",
+    ),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

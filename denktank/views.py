@@ -479,7 +479,8 @@ class KamerlidUpdateNewView(PermissionMixin, View):
     form_template = "denktank/kamerlid_update_form.html"
     preview_template = "denktank/kamerlid_update_preview.html"
 
-    @method_decorator(cached_page)
+    # The facts it adds count the sections that became final, from the audit log.
+    @method_decorator(cached_page(areas=(DATA, AUDIT)))
     def get(self, request):
         return self.render_form(KamerlidUpdateForm())
 

@@ -16,6 +16,8 @@ from uuid import uuid4
 
 from django.core.cache import cache
 
+from denktank import page_cache
+
 from .models import Source
 
 CITATION = re.compile(r"\[@([A-Za-z0-9_-]+)\]")
@@ -40,6 +42,8 @@ def sources_version() -> str:
 def sources_changed() -> None:
     """Forget the cached sources and everything rendered with them."""
     cache.set(SOURCES_VERSION_KEY, uuid4().hex, None)
+    # Again for the pages: one made in between, with the old sources, under the new data version.
+    page_cache.changed(page_cache.DATA)
 
 
 def all_sources(version: str | None = None) -> dict[str, Source]:

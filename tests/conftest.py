@@ -5,7 +5,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from denktank.models import Role
@@ -50,9 +50,11 @@ def _reference_data(request):
 def _clear_cache():
     # Transactional tests recreate content types under new ids: forget old ones.
     ContentType.objects.clear_cache()
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

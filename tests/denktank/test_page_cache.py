@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from denktank import audit, page_cache
-from denktank.cache import FallbackRedisCache
+from denktank.cache import FallbackRedisCache, FileCache
 from denktank.models import AuditEntry, Role
 from documents import selectors
 from documents.models import Comment, Section
 
 from ..concurrency import requires_postgresql
+from ..conftest import PASSWORD
 from ..factories import UserFactory
 from ..members.conftest import ApplicationFactory
 
@@ -192,9 +193,11 @@ def test_the_audit_log_shows_a_new_entry_at_once(client):
 
 
 def request_with_csrf_cookie(user):
+    """A GET request as the page cache sees it: past the middleware that reads the data versions."""
     request = RequestFactory().get("/einddocument/")
     request.user = user
     request.META["CSRF_COOKIE"] = "a" * 32
+    page_cache.VersionsMiddleware(lambda request: None)(request)
     return request
 
 
@@ -208,10 +211,94 @@ def test_no_page_is_kept_while_the_request_has_uncommitted_writes():
 
 
 def test_no_page_is_kept_while_the_shared_cache_is_away(monkeypatch):
+    unreachable = FallbackRedisCache("redis://127.0.0.1:1/0", {})
+    monkeypatch.setattr(page_cache, "store", lambda: unreachable)
+
     request = request_with_csrf_cookie(UserFactory(roles=[Role.DEELNEMER]))
-    monkeypatch.setattr(page_cache, "cache", FallbackRedisCache("redis://127.0.0.1:1/0", {}))
 
     assert page_cache.page_key(request, [page_cache.DATA]) is None
+
+
+def test_a_write_committed_after_the_view_read_its_data_shows_on_the_next_view(member, monkeypatch):
+    """The versions are read as the request comes in: the section page loads its section before the key is made."""
+    section = first_section()
+    url = reverse("documents:section", args=[section.pk])
+    warm(member, url)
+    page_cache.changed(page_cache.DATA)
+    make_key = page_cache.page_key
+
+    def rename_then_make_key(request, areas):
+        Section.objects.filter(pk=section.pk).update(title="Werk in verandering")
+        return make_key(request, areas)
+
+    monkeypatch.setattr(page_cache, "page_key", rename_then_make_key)
+    rendered_before_the_write = member.get(url).content.decode()
+    monkeypatch.undo()
+
+    page, queries = view(member, url)
+
+    assert "Werk in verandering" not in rendered_before_the_write
+    assert "Werk in verandering" in page
+    assert queries > 0
+
+
+def test_a_page_asked_for_as_json_is_not_kept_and_not_served(client):
+    """allauth answers its pages in JSON to a JSON request; the browser's next HTML view is not that answer."""
+    login = reverse("account_login")
+    client.get(login)
+
+    as_json = client.get(login, headers={"Accept": "application/json"})
+    page = client.get(login)
+    again = client.get(login)
+
+    assert as_json["Content-Type"] == "application/json"
+    assert page["Content-Type"].startswith("text/html")
+    assert again.content == page.content
+
+
+def test_the_login_page_of_a_login_waiting_for_its_two_factor_code_is_not_the_kept_form(client):
+    board = UserFactory(email="bestuur@example.nl", roles=[Role.BESTUUR], totp=True)
+    login = reverse("account_login")
+    warm(client, login)
+
+    sent = client.post(login, {"login": board.email, "password": PASSWORD})
+    again = client.get(login)
+
+    assert sent.status_code == 302 and sent["Location"] == reverse("mfa_authenticate")
+    assert (again.status_code, again["Location"]) == (302, reverse("mfa_authenticate"))
+
+
+def test_a_broken_page_cache_neither_fails_a_write_nor_stops_the_other_commit_work(member, monkeypatch):
+    class Broken:
+        shared = True
+
+        def __getattr__(self, name):
+            raise OSError("disk full")
+
+    monkeypatch.setattr(page_cache, "store", lambda: Broken())
+    after_commit = []
+
+    with transaction.atomic():
+        Section.objects.filter(pk=first_section().pk).update(title="Werk in verandering")
+        transaction.on_commit(lambda: after_commit.append("ran"))
+    Section.objects.filter(pk=first_section().pk).update(title="Werk en AI")
+    page = member.get(reverse("documents:report"))
+
+    assert first_section().title == "Werk en AI"
+    assert after_commit == ["ran"]
+    assert page.status_code == 200 and "Werk en AI" in page.content.decode()
+
+
+def test_kept_pages_whose_time_is_up_leave_the_file_cache(tmp_path):
+    pages = FileCache(tmp_path, {})
+    pages.set("page:old", "Aanmelder 0001, 06 12345678", -1)
+    pages.set("page:new", "Aanmelder 0002", 120)
+
+    removed = pages.delete_expired()
+
+    assert removed == 1
+    assert [pages.get("page:old"), pages.get("page:new")] == [None, "Aanmelder 0002"]
+    assert len(list(tmp_path.iterdir())) == 1
 
 
 def test_a_write_committed_while_a_page_renders_shows_on_the_next_view(member, monkeypatch):

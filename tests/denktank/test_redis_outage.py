@@ -12,7 +12,10 @@ from denktank.cache import FallbackRedisCache
 from ..conftest import PASSWORD
 
 # Nothing listens on port 1: every Redis call fails at once, as during an outage.
-REDIS_AWAY = {"default": {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+REDIS_AWAY = {
+    alias: {"BACKEND": "denktank.cache.FallbackRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    for alias in ("default", "pages")
+}
 
 
 @pytest.fixture
