@@ -100,6 +100,11 @@ class Revision(models.Model):
     def __str__(self):
         return f"{self.section} #{self.number}"
 
+    @property
+    def co_writers(self) -> list:
+        """Who else wrote in the live text this revision was cut from (``writers`` prefetched)."""
+        return [writer.user for writer in self.writers.all() if writer.user_id != self.author_id]
+
 
 class Draft(models.Model):
     """A writer's autosaved, unsaved text: private, one per writer and section."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -27,6 +27,7 @@ from .models import (
     ReportExport,
     ReportVersion,
     Revision,
+    RevisionWriter,
     Section,
 )
 from .rules import can_view_section
@@ -215,18 +216,26 @@ def owned_sections(user: User) -> list[Section]:
 
 
 def history(section: Section):
-    """The section's revisions, newest first, with only what the list shows (who, when, why; no texts)."""
-    return section.revisions.select_related("author", "credited_to", "restored_from").only(
-        "number",
-        "created_at",
-        "note",
-        "merged",
-        "section",
-        "author__name",
-        "author__email",
-        "credited_to__name",
-        "credited_to__email",
-        "restored_from__number",
+    """The section's revisions, newest first, with only what the list shows (who, when, why; no texts).
+
+    A revision cut from the live text also names everyone who wrote in it.
+    """
+    writers = RevisionWriter.objects.select_related("user").only("revision", "user__name", "user__email")
+    return (
+        section.revisions.select_related("author", "credited_to", "restored_from")
+        .prefetch_related(Prefetch("writers", queryset=writers.order_by("pk")))
+        .only(
+            "number",
+            "created_at",
+            "note",
+            "merged",
+            "section",
+            "author__name",
+            "author__email",
+            "credited_to__name",
+            "credited_to__email",
+            "restored_from__number",
+        )
     )
 
 

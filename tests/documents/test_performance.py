@@ -8,11 +8,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from denktank.models import Role
 from documents import selectors, services
 from documents.merge import ParagraphDiff
-from documents.models import Amendment, Comment, Recommendation, ReportExport, Revision, Section, Source
+from documents.models import (
+    Amendment,
+    Comment,
+    Recommendation,
+    ReportExport,
+    Revision,
+    RevisionWriter,
+    Section,
+    Source,
+)
 
 from ..factories import UserFactory
+from ..pages import visible_text
 from ..queries import flat
 from .conftest import FOUR
 
@@ -470,3 +481,22 @@ def test_an_empty_comment_is_refused_with_a_message(client_for, section, writers
     assert Comment.objects.count() == 0
     assert [str(message) for message in response.context["messages"]] == ["Dit veld is verplicht."]
     assert response.redirect_chain[-1][0] == reverse("documents:section", args=[section.pk]) + "#comments"
+
+
+def test_the_history_names_everyone_who_wrote_in_a_live_revision(client_for, section, writers, board_user):
+    """A revision cut from the live text is by its author "with" the others who wrote in it; one query per page."""
+    third = UserFactory(name="Schrijver C", email="c@example.nl", roles=[Role.DEELNEMER])
+    save(section, writers[1], f"{FOUR}\n\nSamen.")
+    live_revision = Revision.objects.get(section=section, number=2)
+    RevisionWriter.objects.bulk_create(
+        RevisionWriter(revision=live_revision, user=user) for user in (writers[0], writers[1], third)
+    )
+    client = client_for(board_user)
+    url = reverse("documents:history", args=[section.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        text = visible_text(client.get(url))
+
+    assert "#2 · Schrijver B met Schrijver A, Schrijver C ·" in text
+    assert "#1 · Schrijver A ·" in text
+    assert len([query for query in sql(queries) if '"documents_revisionwriter"' in query]) == 1
