@@ -135,6 +135,13 @@ def test_two_browsers_write_in_the_same_paragraph_and_converge(browser, asgi_ser
         # The form's copy that editor.js kept on submit is confirmed by the revision.
         assert page_c.evaluate(f"window.localStorage.getItem('denktank:section:{section.pk}:unsent')") is None
         assert page_a.errors == [] and page_b.errors == [] and page_c.errors == []
+
+        # The history names the one who saved it with everyone who wrote in it.
+        page_c.goto(f"{asgi_server.url}/einddocument/{section.pk}/geschiedenis/")
+        entry = page_c.locator("li.list-group-item", has_text="#2")
+        expect(entry).to_contain_text("Schrijver C met Schrijver")
+        for name in ("Schrijver A", "Schrijver B"):
+            expect(entry).to_contain_text(name)
     finally:
         for context in contexts:
             context.close()
