@@ -1,5 +1,6 @@
 import threading
 import time
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -179,11 +180,20 @@ def test_a_selection_does_not_wait_for_another_selections_account_and_mail(board
     ]
 
 
+def selected_without_account(applicant, board_user):
+    """The seat is decided, the account step fails (it is left to the sweep)."""
+    with mock.patch.object(services, "complete_selection", side_effect=RuntimeError("mail server away")):
+        services.select_applicant(application=applicant, by=board_user)
+    applicant.refresh_from_db()
+    assert (applicant.stage, applicant.user) == (Application.Stage.SELECTED, None)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_retries_and_sweeps_create_one_account_and_one_invitation(board_user, caplog):
     requires_postgresql()
     applicant = ApplicationFactory(email="race@example.nl")
-    services._decide_seat(application=applicant, by=board_user)  # the account step never ran
+    selected_without_account(applicant, board_user)
+    caplog.clear()
     callers = [services.complete_selections, lambda: services.select_applicant(application=applicant, by=board_user)]
     queue = callers * 5
 
@@ -267,7 +277,7 @@ def test_selecting_someone_who_already_logs_in_is_refused_and_takes_no_seat(boar
 
 def test_an_account_that_became_active_after_the_decision_gets_the_role_without_an_invitation(board_user, db):
     applicant = ApplicationFactory(email="laat@example.nl")
-    services._decide_seat(application=applicant, by=board_user)
+    selected_without_account(applicant, board_user)
     user = UserFactory(email="laat@example.nl", roles=[Role.KAMERLID])
 
     services.complete_selection(application=applicant)
