@@ -8,12 +8,17 @@ with rate limits counted per process until Redis is back.
 
 ``FileCache`` is the embedded default: files every process of the machine
 shares (web, worker, beat), compressed quickly rather than small.
+
+``tokens`` and ``renew_token`` keep version tokens: a token names the current
+state of something (the sources, the data a page shows), so whatever is
+cached under it is never taken for current once the token is renewed.
 """
 
 import logging
 import pickle
 import time
 import zlib
+from uuid import uuid4
 
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -22,6 +27,23 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
+
+
+def tokens(cache, keys) -> dict[str, str]:
+    """The token under each key; a key without one (evicted, never set) gets a new one, so nothing
+    cached before can be taken for current. ``add()`` lets one process win when several start at once."""
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid4().hex, None)
+            found[key] = cache.get(key) or uuid4().hex
+    return found
+
+
+def renew_token(cache, key) -> None:
+    """Everything cached under the old token is out of date."""
+    cache.set(key, uuid4().hex, None)
+
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 

@@ -33,13 +33,14 @@ import re
 import time
 from dataclasses import dataclass
 from functools import wraps
-from uuid import uuid4
 
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.translation import get_language
+
+from .cache import renew_token, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -70,22 +71,15 @@ def _version_key(area: str) -> str:
 
 
 def versions(areas=AREAS) -> dict[str, str]:
-    """The current token of each area; an area without one (evicted, never set) gets a new one."""
-    pages = store()
-    keys = {area: _version_key(area) for area in areas}
-    found = pages.get_many(keys.values())
-    for key in keys.values():
-        if key not in found:
-            # add() lets one process win when several start at once.
-            pages.add(key, uuid4().hex, None)
-            found[key] = pages.get(key) or uuid4().hex
-    return {area: found[key] for area, key in keys.items()}
+    """The current version token of each area."""
+    found = tokens(store(), [_version_key(area) for area in areas])
+    return {area: found[_version_key(area)] for area in areas}
 
 
 def changed(area: str) -> None:
     """Every page cached under this area's current version is out of date."""
     try:
-        store().set(_version_key(area), uuid4().hex, None)
+        renew_token(store(), _version_key(area))
     except Exception:
         # The write stands; pages kept before it can be served until the minute ends.
         logger.exception("Could not record a change of %s in the page cache", area)
@@ -160,10 +154,13 @@ class VersionsMiddleware:
     def __call__(self, request):
         if request.method == "GET":
             try:
-                request.data_versions = versions()
-                request.data_versions_shared = getattr(store(), "shared", True)
+                current = versions()
             except Exception:
                 logger.exception("The page cache cannot be read: pages are rendered afresh")
+            else:
+                # Only from the shared cache: other processes would not see this process's own changes.
+                if getattr(store(), "shared", True):
+                    request.data_versions = current
         return self.get_response(request)
 
 
@@ -171,11 +168,9 @@ def page_key(request, areas) -> str | None:
     """The key of this request's page, or None when it must be rendered afresh and not kept."""
     secret = request.META.get("CSRF_COOKIE")
     if (
-        request.method != "GET"
+        # Versions are read for GET requests only, and only from the shared cache.
+        not getattr(request, "data_versions", None)
         or not secret
-        or not getattr(request, "data_versions", None)
-        # The shared cache is away: other processes would not see this process's changes.
-        or not getattr(request, "data_versions_shared", False)
         or getattr(request, "htmx", False)
         or not request.accepts("text/html")
         or len(getattr(request, "_messages", ())) > 0

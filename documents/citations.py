@@ -12,11 +12,11 @@ served from the cache neither reads the sources nor shows stale ones.
 
 import re
 from dataclasses import dataclass, field
-from uuid import uuid4
 
 from django.core.cache import cache
 
 from denktank import page_cache
+from denktank.cache import renew_token, tokens
 
 from .models import Source
 
@@ -30,18 +30,12 @@ CACHE_SECONDS = 60 * 60 * 24
 
 def sources_version() -> str:
     """A token that changes whenever a source changes."""
-    version = cache.get(SOURCES_VERSION_KEY)
-    if version is None:
-        # Evicted or never set: a new token, so nothing cached before can be taken for current.
-        # add() lets one process win when several start at once.
-        cache.add(SOURCES_VERSION_KEY, uuid4().hex, None)
-        version = cache.get(SOURCES_VERSION_KEY) or uuid4().hex
-    return version
+    return tokens(cache, [SOURCES_VERSION_KEY])[SOURCES_VERSION_KEY]
 
 
 def sources_changed() -> None:
     """Forget the cached sources and everything rendered with them."""
-    cache.set(SOURCES_VERSION_KEY, uuid4().hex, None)
+    renew_token(cache, SOURCES_VERSION_KEY)
     # Again for the pages: one made in between, with the old sources, under the new data version.
     page_cache.changed(page_cache.DATA)
 
