@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from denktank.forms import BIGINT_MAX, IdChoiceField, IdMultipleChoiceField, QuickSelect
@@ -10,8 +9,6 @@ from .models import Recommendation, Section, Source
 
 # A section of about 15,000 words; longer texts make every view and preview slow.
 SECTION_MAX_CHARS = 100_000
-# The largest primary key the database holds: bigger numbers are bad input, not a query.
-MAX_ID = BIGINT_MAX
 
 
 class EditForm(forms.Form):
@@ -21,7 +18,7 @@ class EditForm(forms.Form):
         max_length=SECTION_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 22, "class": "font-monospace"}),
     )
-    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    base = forms.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput)
     note = forms.CharField(label=_("What did you change? (optional)"), max_length=200, required=False)
 
 
@@ -33,8 +30,8 @@ class ConflictForm(forms.Form):
     """
 
     text = forms.CharField(required=False, max_length=SECTION_MAX_CHARS, strip=False, widget=forms.HiddenInput)
-    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
-    theirs = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    base = forms.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput)
+    theirs = forms.IntegerField(min_value=1, max_value=BIGINT_MAX, widget=forms.HiddenInput)
     note = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
 
     CHOICES = [
@@ -81,11 +78,16 @@ class DraftForm(forms.Form):
     """The text the editor sends while typing: autosave and preview."""
 
     text = forms.CharField(required=False, max_length=SECTION_MAX_CHARS, strip=False)
-    base = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    base = forms.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("Comment"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write your comment before placing it.")},
+    )
 
 
 class AmendmentForm(forms.Form):
@@ -121,19 +123,15 @@ class PublishForm(forms.Form):
 class SectionSettingsForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     owners = forms.ModelMultipleChoiceField(
-        label=_("Owners"),
-        queryset=User.objects.active_with_role(Role.DEELNEMER),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Owners"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     shared = forms.BooleanField(label=_("Share with the Kamerlid"), required=False)
 
     def __init__(self, *args, section: Section, **kwargs):
         super().__init__(*args, **kwargs)
         # A deactivated owner stays an owner (authorship stays) until the board unticks them.
-        current = Q(owned_sections=section)
-        active_members = Q(groups__name=Role.DEELNEMER, is_active=True)
-        self.fields["owners"].queryset = User.objects.filter(current | active_members).distinct().order_by("name")
+        owners = User.objects.filter(owned_sections=section).distinct()
+        self.fields["owners"].queryset = User.objects.active_with_role(Role.DEELNEMER) | owners
 
 
 class NewSectionForm(forms.Form):

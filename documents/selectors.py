@@ -273,9 +273,9 @@ def revision_pair(section: Section, old_number: int | None, new_number: int | No
     return old, new
 
 
-def _stamp(revision: Revision | None) -> str:
-    # With the creation time, a key can never name another revision that
-    # reuses a primary key after a database was restored.
+def _stamp(revision: Revision | Amendment | None) -> str:
+    # With the creation time, a key can never name another revision (or
+    # proposal) that reuses a primary key after a database was restored.
     return f"{revision.pk}.{revision.created_at.timestamp()}" if revision else "0"
 
 
@@ -302,7 +302,12 @@ def render_with_citations(text: str, numbering: Numbering | None = None):
     """HTML of a section with numbered citations, its references and unknown keys."""
     numbering = numbering or Numbering.for_all_sources()
     html = render_markdown_cited(text, numbering)
-    return html, [(number, describe(source)) for number, source in numbering.references], numbering.unknown
+    return html, *cited(numbering)
+
+
+def cited(numbering: Numbering):
+    """The references a rendering numbered, as (number, description), and the keys in no source."""
+    return [(number, describe(source)) for number, source in numbering.references], numbering.unknown
 
 
 def render_revision(revision: Revision | None, numbering: Numbering | None = None):
@@ -358,7 +363,7 @@ def discussion(section: Section, *, resolved: bool = False, comment_page=None, d
     comments = comments.order_by("-resolved_at", "-pk") if resolved else comments.order_by("-created_at", "-pk")
     decided = (
         section.amendments.exclude(status=Amendment.Status.OPEN)
-        .select_related("proposer", "decided_by", "revision")
+        .select_related("proposer", "revision")
         .defer("text", "revision__text")
         .order_by("-decided_at", "-pk")
     )
@@ -378,14 +383,16 @@ def _page(queryset, per_page: int, number, count: int) -> Page:
     return paginator.get_page(number)
 
 
-def proposal_change(amendment: Amendment, numbering: Numbering | None = None) -> SafeString:
-    """What a proposal changed in the text it was made on, rendered with citations: its own page."""
-    base = Revision.objects.filter(pk=amendment.base_id).values_list("text", flat=True).first() or ""
-    own = numbering or Numbering.for_all_sources()
-    return render_diff(
+def proposal_change(amendment: Amendment):
+    """What a proposal changed in the text it was made on (``base`` loaded), rendered with
+    citations, with its references and unknown keys: its own page."""
+    base = amendment.base.text if amendment.base else ""
+    numbering = Numbering.for_all_sources()
+    html = render_diff(
         around_changes(paragraph_word_diff(base, amendment.text), DIFF_CONTEXT),
-        lambda text: render_markdown_cited(text, own),
+        lambda text: render_markdown_cited(text, numbering),
     )
+    return html, *cited(numbering)
 
 
 # Part of the cache key of a proposal's preview: raise it when the preview's form changes.
@@ -426,7 +433,7 @@ def proposal_previews(section: Section, numbering: Numbering, current_text: Call
     current = current_text()
     page = hashlib.sha256(f"{current}\0{sources_version()}\0{sorted(numbering.numbers.items())}".encode()).hexdigest()
     keys = {
-        amendment.pk: f"documents:proposal:{PROPOSAL_FORMAT}:{amendment.pk}.{amendment.created_at.timestamp()}:{page}"
+        amendment.pk: f"documents:proposal:{PROPOSAL_FORMAT}:{_stamp(amendment)}:{page}"
         for amendment in amendments
     }
     entries = cache.get_many(keys.values())
@@ -559,11 +566,7 @@ def publication_check(tree) -> dict:
 
 def publication_readers():
     """Everyone who is told about a new published version: active members and Kamerleden."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[Role.DEELNEMER, Role.KAMERLID])
-        .distinct()
-        .order_by("name", "pk")
-    )
+    return User.objects.active_with_role(Role.DEELNEMER, Role.KAMERLID)
 
 
 def owner_inbox(user: User) -> dict:

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 from denktank import audit
 from denktank.exceptions import DomainError
 from denktank.forms import is_valid_id
-from denktank.mixins import PermissionMixin
+from denktank.mixins import PermissionMixin, no_store
 from denktank.page_cache import DATA, LIVE, CachedPageMixin, cached_page
 
 from . import merge, selectors, services
@@ -318,11 +318,12 @@ class CommentView(SectionMixin, View):
 
     def post(self, request, pk):
         form = CommentForm(request.POST)
-        if form.is_valid():
-            services.add_comment(section=self.section, author=request.user, text=form.cleaned_data["text"])
-            messages.success(request, _("Comment placed."))
-        else:
+        if not form.is_valid():
+            # Back to the top of the page, where the message is.
             messages.error(request, " ".join(form.errors.get("text", [])))
+            return self.back()
+        services.add_comment(section=self.section, author=request.user, text=form.cleaned_data["text"])
+        messages.success(request, _("Comment placed."))
         return self.back("comments")
 
 
@@ -365,14 +366,18 @@ class AmendmentDetailView(SectionMixin, CachedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         amendment = get_object_or_404(
-            Amendment.objects.select_related("proposer", "decided_by", "base", "revision").defer(
-                "base__text", "revision__text"
-            ),
+            Amendment.objects.select_related("proposer", "decided_by", "base", "revision").defer("revision__text"),
             pk=self.kwargs["amendment_pk"],
             section=self.section,
         )
+        change, references, unknown = selectors.proposal_change(amendment)
         return super().get_context_data(
-            section=self.section, amendment=amendment, change=selectors.proposal_change(amendment), **kwargs
+            section=self.section,
+            amendment=amendment,
+            change=change,
+            references=references,
+            unknown_sources=unknown,
+            **kwargs,
         )
 
 
@@ -538,8 +543,7 @@ class ExportDownloadView(PermissionMixin, View):
         response = FileResponse(export.file.open("rb"), as_attachment=True, filename=name)
         response["Content-Type"] = "application/pdf"
         response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return no_store(response)
 
 
 class PublishView(PermissionMixin, View):

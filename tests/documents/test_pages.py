@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from denktank.models import Role
 from documents import services
-from documents.forms import RecommendationForm
+from documents.forms import RecommendationForm, SectionSettingsForm
 from documents.models import Amendment, Comment, Question, Recommendation, Section, Source
 
 from ..factories import UserFactory
@@ -165,3 +165,16 @@ def test_the_recommendation_form_offers_every_section_and_keeps_the_choice(clien
     select = page[start : page.index("</select>", start)]
     assert select.count("<option") == Section.objects.count() + 1  # and "---------"
     assert f'<option value="{chosen.pk}" selected>{chosen.title}</option>' in select
+
+
+def test_owner_choices_are_the_active_members_and_every_current_owner_once(db):
+    anna = UserFactory(name="Anna", roles=[Role.DEELNEMER])
+    bert = UserFactory(name="Bert", roles=[Role.DEELNEMER], is_active=False)  # left, still owns the section
+    UserFactory(name="Carla", roles=[Role.DEELNEMER], is_active=False)
+    UserFactory(name="Karin", roles=[Role.KAMERLID])
+    section = Section.objects.get(title="Inleiding")
+    section.owners.set([anna, bert])
+
+    choices = SectionSettingsForm(section=section).fields["owners"].queryset
+
+    assert [user.name for user in choices] == ["Anna", "Bert"]

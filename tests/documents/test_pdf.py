@@ -116,7 +116,7 @@ def test_board_starts_an_export_and_sees_progress(client_for, board_user, writte
     done = client.get(reverse("documents:export_status", args=[export.pk])).content.decode()
     assert "hx-trigger" not in done
     download = client.get(reverse("documents:export_download", args=[export.pk]))
-    assert download["Content-Type"] == "application/pdf"
+    assert (download["Content-Type"], download["Cache-Control"]) == ("application/pdf", "private, no-store")
 
 
 def test_only_published_exports_reach_members_and_the_kamerlid(

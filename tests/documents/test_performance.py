@@ -479,8 +479,9 @@ def test_an_empty_comment_is_refused_with_a_message(client_for, section, writers
     response = client_for(writers[0]).post(reverse("documents:comment", args=[section.pk]), {"text": " "}, follow=True)
 
     assert Comment.objects.count() == 0
-    assert [str(message) for message in response.context["messages"]] == ["Dit veld is verplicht."]
-    assert response.redirect_chain[-1][0] == reverse("documents:section", args=[section.pk]) + "#comments"
+    assert [str(message) for message in response.context["messages"]] == ["Schrijf je reactie voordat je hem plaatst."]
+    # Back at the top of the page, where the message shows; not scrolled down to the comments.
+    assert response.redirect_chain[-1][0] == reverse("documents:section", args=[section.pk])
 
 
 def test_the_history_names_everyone_who_wrote_in_a_live_revision(client_for, section, writers, board_user):

@@ -221,3 +221,16 @@ def test_the_section_page_takes_the_same_queries_with_one_and_three_proposals(
         return len(queries)
 
     assert queries_with(1) == queries_with(3)
+
+
+def test_a_proposals_own_page_lists_the_sources_it_cites(client_for, section, writers, member_user):
+    amendment = propose(
+        section, member_user, FOUR.replace("Derde alinea.", "Derde alinea, volgens [@hayek] [@onbekend].")
+    )
+    url = reverse("documents:amendment_detail", args=[section.pk, amendment.pk])
+
+    page = client_for(writers[0]).get(url).content.decode()
+
+    assert '<a href="#ref-1" rel="noopener noreferrer nofollow"><ins>[1]</ins></a>' in page
+    assert '<li id="ref-1" value="1">Friedrich Hayek. The Constitution of Liberty</li>' in page
+    assert "Onbekende bronnen; voeg ze toe aan de bronnenlijst of verbeter de sleutel: onbekend" in page
