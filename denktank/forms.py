@@ -305,6 +305,7 @@ class KamerlidUpdatePreviewForm(forms.Form):
 
 # --- Ids from forms and query strings --------------------------------------------
 
+# Primary keys are PostgreSQL bigints: a larger number makes the query itself fail.
 BIGINT_MAX = 2**63 - 1
 
 

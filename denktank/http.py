@@ -1,6 +1,7 @@
 """HTTP plumbing shared by the apps."""
 
 from django.core.cache import cache
+from django.shortcuts import render
 
 from .audit import client_ip
 
@@ -15,3 +16,9 @@ def over_rate_limit(request, *, scope: str, limit: int, window: int) -> bool:
     key = f"rate:{scope}:{client_ip(request) or 'unknown'}"
     cache.add(key, 0, window)
     return cache.incr(key) > limit
+
+
+def link_invalid(request, error, *, back_url: str, back_label: str):
+    """A link from a mail that no longer works (410): the reason, and where to go instead."""
+    context = {"error": error.message, "back_url": back_url, "back_label": back_label}
+    return render(request, "link_invalid.html", context, status=410)

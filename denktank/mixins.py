@@ -1,8 +1,7 @@
-from functools import wraps
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import cache_control
 
 
 class PermissionMixin:
@@ -36,14 +35,8 @@ def no_store(response):
     return response
 
 
-def no_store_page(view):
-    """``no_store`` as a decorator of a view function (for ``method_decorator``)."""
-
-    @wraps(view)
-    def page(request, *args, **kwargs):
-        return no_store(view(request, *args, **kwargs))
-
-    return page
+# ``no_store`` as a decorator of a view function (for ``method_decorator``).
+no_store_page = cache_control(private=True, no_store=True)
 
 
 class NoStoreMixin:

@@ -10,6 +10,7 @@ from django.core import signing
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -43,6 +44,7 @@ from .forms import (
     sign_import,
     sign_update,
 )
+from .http import link_invalid
 from .mixins import PermissionMixin
 from .models import AuditEntry, KamerlidUpdate, OutgoingMail, Role, User
 from .page_cache import AUDIT, DATA, CachedPageMixin, cached_page
@@ -98,7 +100,7 @@ class AcceptInvitationView(View):
         try:
             self.invitation = services.get_invitation(token=kwargs["token"])
         except DomainError as error:
-            return render(request, "denktank/invitation_invalid.html", {"error": error.message}, status=410)
+            return link_invalid(request, error, back_url=reverse("account_login"), back_label=_("Go to login"))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, token):
@@ -111,7 +113,7 @@ class AcceptInvitationView(View):
         try:
             user = services.accept_invitation(token=token, password=form.cleaned_data["password1"])
         except DomainError as error:
-            return render(request, "denktank/invitation_invalid.html", {"error": error.message}, status=410)
+            return link_invalid(request, error, back_url=reverse("account_login"), back_label=_("Go to login"))
         if is_mfa_enabled(user):
             # A link in a mail must not bypass two-factor login: whoever holds
             # a re-invitation of someone with an authenticator still has to

@@ -13,7 +13,6 @@ MAX_CV_BYTES = 5 * 1024 * 1024
 MINIMUM_AGE = 18
 
 
-# Primary keys are PostgreSQL bigints: a larger number makes the query itself fail.
 def claimable_profiles():
     """The eight profiles an applicant chooses; the young-member profile follows from the date of birth."""
     return ExpertiseProfile.objects.filter(is_age_rule=False)

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
 from denktank.exceptions import DomainError
-from denktank.http import over_rate_limit
+from denktank.http import link_invalid, over_rate_limit
 from denktank.mixins import NoStoreMixin, PermissionMixin, no_store, no_store_page
 from denktank.page_cache import CachedPageMixin
 
@@ -418,12 +418,6 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 
 
 # --- The public final presentation ---------------------------------------------
-
-
-def link_invalid(request, error, *, back_url: str, back_label: str):
-    """A link from a mail that no longer works (410): the reason, and where to go instead."""
-    context = {"error": error.message, "back_url": back_url, "back_label": back_label}
-    return render(request, "sessions_app/link_invalid.html", context, status=410)
 
 
 def _public(view_class):

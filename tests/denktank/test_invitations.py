@@ -75,7 +75,9 @@ def test_unknown_token_is_refused(client, db):
     response = client.get(reverse("invitation_accept", kwargs={"token": "verzonnen"}))
 
     assert response.status_code == 410
-    assert "Deze uitnodigingslink is niet geldig." in response.content.decode()
+    page = response.content.decode()
+    assert "Deze uitnodigingslink is niet geldig." in page
+    assert '<a class="btn btn-primary" href="/account/login/">Naar inloggen</a>' in page
 
 
 def test_new_invitation_replaces_the_old_link(db, board_user):
