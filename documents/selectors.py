@@ -433,8 +433,7 @@ def proposal_previews(section: Section, numbering: Numbering, current_text: Call
     current = current_text()
     page = hashlib.sha256(f"{current}\0{sources_version()}\0{sorted(numbering.numbers.items())}".encode()).hexdigest()
     keys = {
-        amendment.pk: f"documents:proposal:{PROPOSAL_FORMAT}:{_stamp(amendment)}:{page}"
-        for amendment in amendments
+        amendment.pk: f"documents:proposal:{PROPOSAL_FORMAT}:{_stamp(amendment)}:{page}" for amendment in amendments
     }
     entries = cache.get_many(keys.values())
     missing = [pk for pk, key in keys.items() if key not in entries]
