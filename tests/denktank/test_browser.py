@@ -10,6 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def log_in(page, live_server, email, two_factor=False):
+    """Through the form by the labels a person reads: these tests are about the login form itself
+    (elsewhere, ``conftest.log_in``)."""
     page.goto(f"{live_server.url}/account/login/")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)

@@ -14,22 +14,20 @@ from django.urls import reverse
 
 from denktank import audit, page_cache
 from denktank.cache import FallbackRedisCache, FileCache
-from denktank.models import AuditEntry, Role
+from denktank.models import AuditEntry
 from documents import selectors
 from documents.models import Comment, Section
 
 from ..concurrency import requires_postgresql
-from ..conftest import PASSWORD
-from ..factories import UserFactory
+from ..conftest import PASSWORD, session_cookie
 from ..members.conftest import ApplicationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def member(client):
-    client.force_login(UserFactory(name="Dirk Deelnemer", roles=[Role.DEELNEMER]))
-    return client
+def member(client_for, member_user):
+    return client_for(member_user)
 
 
 def warm(client, url):
@@ -117,15 +115,17 @@ def test_a_new_comment_and_its_message_show_at_once(member):
     assert Comment.objects.get().text == "Eerst de cijfers."
     assert "Eerst de cijfers." in page
     assert "Reactie geplaatst." in page
+    # The page with the message was not kept: the next view has the comment and no message.
+    assert "Reactie geplaatst." not in warm(member, url)
 
 
-def test_every_person_gets_their_own_page(client):
-    dirk = UserFactory(name="Dirk Deelnemer", roles=[Role.DEELNEMER])
-    karin = UserFactory(name="Karin Kamerlid", roles=[Role.KAMERLID])
-    client.force_login(dirk)
+def test_every_person_gets_their_own_page(client, member_user, mp_user):
+    """Two people in one browser (same CSRF cookie), with no write in between: each gets their own page."""
+    karin = session_cookie(mp_user)  # logged in before, so her login writes nothing now
+    client.force_login(member_user)
     warm(client, "/")
 
-    client.force_login(karin)
+    client.cookies[karin["name"]] = karin["value"]
     page, queries = view(client, "/")
 
     assert "Karin" in page and "Dirk" not in page
@@ -162,8 +162,8 @@ def test_a_new_minute_renders_the_page_afresh(member, monkeypatch):
     assert queries > 0
 
 
-def test_looking_at_an_applicant_is_logged_every_time_and_leaves_other_pages_cached(client):
-    client.force_login(UserFactory(roles=[Role.WERVING], totp=True))
+def test_looking_at_an_applicant_is_logged_every_time_and_leaves_other_pages_cached(client, recruiter_user):
+    client.force_login(recruiter_user)
     application = ApplicationFactory()
     detail = reverse("members:detail", args=[application.pk])
     applicants = reverse("members:list")
@@ -180,12 +180,11 @@ def test_looking_at_an_applicant_is_logged_every_time_and_leaves_other_pages_cac
     assert view(client, applicants) == (kept, 0)
 
 
-def test_the_audit_log_shows_a_new_entry_at_once(client):
-    board = UserFactory(roles=[Role.BESTUUR], totp=True)
-    client.force_login(board)
+def test_the_audit_log_shows_a_new_entry_at_once(client, board_user):
+    client.force_login(board_user)
     warm(client, reverse("audit_log"))
 
-    audit.record(action="application.viewed", actor=board)
+    audit.record(action="application.viewed", actor=board_user)
     page, queries = view(client, reverse("audit_log"))
 
     assert "Aanmelding bekeken" in page
@@ -201,8 +200,8 @@ def request_with_csrf_cookie(user):
     return request
 
 
-def test_no_page_is_kept_while_the_request_has_uncommitted_writes():
-    request = request_with_csrf_cookie(UserFactory(roles=[Role.DEELNEMER]))
+def test_no_page_is_kept_while_the_request_has_uncommitted_writes(member_user):
+    request = request_with_csrf_cookie(member_user)
     assert page_cache.page_key(request, [page_cache.DATA]) is not None
 
     with transaction.atomic():
@@ -210,11 +209,11 @@ def test_no_page_is_kept_while_the_request_has_uncommitted_writes():
         assert page_cache.page_key(request, [page_cache.DATA]) is None
 
 
-def test_no_page_is_kept_while_the_shared_cache_is_away(monkeypatch):
+def test_no_page_is_kept_while_the_shared_cache_is_away(monkeypatch, member_user):
     unreachable = FallbackRedisCache("redis://127.0.0.1:1/0", {})
     monkeypatch.setattr(page_cache, "store", lambda: unreachable)
 
-    request = request_with_csrf_cookie(UserFactory(roles=[Role.DEELNEMER]))
+    request = request_with_csrf_cookie(member_user)
 
     assert page_cache.page_key(request, [page_cache.DATA]) is None
 
@@ -245,7 +244,7 @@ def test_a_write_committed_after_the_view_read_its_data_shows_on_the_next_view(m
 def test_a_page_asked_for_as_json_is_not_kept_and_not_served(client):
     """allauth answers its pages in JSON to a JSON request; the browser's next HTML view is not that answer."""
     login = reverse("account_login")
-    client.get(login)
+    kept = warm(client, login)
 
     as_json = client.get(login, headers={"Accept": "application/json"})
     page = client.get(login)
@@ -253,15 +252,14 @@ def test_a_page_asked_for_as_json_is_not_kept_and_not_served(client):
 
     assert as_json["Content-Type"] == "application/json"
     assert page["Content-Type"].startswith("text/html")
-    assert again.content == page.content
+    assert again.content.decode() == page.content.decode() == kept
 
 
-def test_the_login_page_of_a_login_waiting_for_its_two_factor_code_is_not_the_kept_form(client):
-    board = UserFactory(email="bestuur@example.nl", roles=[Role.BESTUUR], totp=True)
+def test_the_login_page_of_a_login_waiting_for_its_two_factor_code_is_not_the_kept_form(client, board_user):
     login = reverse("account_login")
     warm(client, login)
 
-    sent = client.post(login, {"login": board.email, "password": PASSWORD})
+    sent = client.post(login, {"login": board_user.email, "password": PASSWORD})
     again = client.get(login)
 
     assert sent.status_code == 302 and sent["Location"] == reverse("mfa_authenticate")

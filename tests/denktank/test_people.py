@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from denktank import selectors, services
 from denktank.exceptions import (
@@ -493,6 +493,10 @@ def test_the_board_dashboard_counts_active_people_per_role_in_words(client_for, 
         ("Kamerlid", "Kamerlid", 1),
     ]
     assert "?role=Kamerlid&amp;status=active" in response.content.decode()
+    # The words are the role labels, in the reader's language; the stored names happen to be Dutch.
+    with translation.override("en"):
+        in_english = [str(label) for _, label, _ in selectors.dashboard_context(user=board_user)["people_by_role"]]
+    assert in_english == ["Board", "Recruiter", "Member", "Member of parliament"]
 
 
 @pytest.mark.parametrize("data", [{}, {"active": ""}, {"active": "ja"}])

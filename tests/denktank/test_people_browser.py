@@ -7,9 +7,8 @@ from playwright.sync_api import expect
 
 from denktank.models import Invitation, KamerlidUpdate, OutgoingMail, Role, User
 
-from ..conftest import log_in_by_cookie
+from ..conftest import log_in, log_in_by_cookie
 from ..factories import UserFactory
-from .test_browser import log_in
 from .test_interface import OFF_SCREEN, PHONE, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -53,7 +53,7 @@ def test_an_anonymous_request_reads_nothing(client, db):
 
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize("fixture", ["member_user", "mp_user", "recruiter_user", "board_user"])
-def test_a_logged_in_request_reads_the_user_and_the_roles_once_a_minute(client_for, request, fixture):
+def test_a_logged_in_request_reads_the_user_and_the_roles_once_then_from_the_cache(client_for, request, fixture):
     user = request.getfixturevalue(fixture)
     client = client_for(user)
     cache.delete(user_key(user.pk))
